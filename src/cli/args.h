@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* args.h: sm-run's option table and argument parser (pure: no exit, no printing, no globals). */
+#ifndef SM_CLI_ARGS_H
+#define SM_CLI_ARGS_H
+
+#include <stdio.h>
+
+#include "smallmind.h"
+
+/* What the command line asked for. Fields are appended as sm-run learns new options. */
+typedef struct sm_cli_args {
+    int help;    /* --help: print usage to stdout and exit 0 */
+    int version; /* --version: print versions to stdout and exit 0 */
+} sm_cli_args;
+
+/**
+ * Parse argv[1..argc) into @p out.
+ *
+ * @return SM_OK, or SM_E_INVAL with a one-line reason in @p err (at most @p err_len bytes,
+ *         always terminated) naming the offending argument. @p out is written only on success.
+ * Reentrant: it keeps no state between calls, so a fuzzer may call it in a loop.
+ */
+sm_status sm_cli_parse(int argc, char *const argv[], sm_cli_args *out, char *err, size_t err_len);
+
+/* Writes the --help text, generated from the same option table the parser uses. */
+void sm_cli_print_help(FILE *stream, const char *prog);
+
+#endif /* SM_CLI_ARGS_H */

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: MIT
+# src/: the public API core, and the sm-run command.
+
+# libsm_core.la: every object of the library, hidden symbols included. The tests link it, so
+# they reach internals without #include-ing .c files; sched/, kernels/ and alloc/ append to it.
+noinst_LTLIBRARIES += libsm_core.la
+libsm_core_la_SOURCES = \
+	%D%/smallmind.h \
+	%D%/log.c \
+	%D%/log.h \
+	%D%/status.c \
+	%D%/version.c
+libsm_core_la_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS) $(JEMALLOC_CFLAGS)
+libsm_core_la_LIBADD = $(SM_DEP_LIBS)
+
+# libsmallmind.la: the installed library (shared and static), the same objects with only the
+# SM_API symbols exported. It has no sources of its own; the empty C file only tells automake
+# to link with the C compiler.
+lib_LTLIBRARIES += libsmallmind.la
+libsmallmind_la_SOURCES =
+nodist_EXTRA_libsmallmind_la_SOURCES = sm-link-as-c.c
+libsmallmind_la_LIBADD = libsm_core.la
+libsmallmind_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(SM_LT_VERSION_INFO) -no-undefined
+
+include_HEADERS += %D%/smallmind.h
+nodist_include_HEADERS += %D%/sm_version.h
+EXTRA_DIST += %D%/sm_version.h.in
+
+# The CLI parser is a separate convenience library so that tests and (later) fuzzers can call it.
+noinst_LTLIBRARIES += libsm_cli.la
+libsm_cli_la_SOURCES = %D%/cli/args.c %D%/cli/args.h
+
+bin_PROGRAMS += sm-run
+sm_run_SOURCES = %D%/cli/sm-run.c
+sm_run_LDADD = libsm_cli.la libsmallmind.la

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: MIT
+# tests/: one Check program per module (TAP through tap-driver.sh), plus TAP shell scripts.
+
+TEST_EXTENSIONS = .sh
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+SH_LOG_DRIVER = $(LOG_DRIVER)
+SH_LOG_COMPILER = $(SHELL)
+
+# SM_FIXTURES: the environment wins, else configure's --with-fixtures (empty = absent, so
+# fixture tests skip). The abs_ paths let scripts find the build under VPATH and distcheck.
+AM_TESTS_ENVIRONMENT = \
+	: "$${SM_FIXTURES=$(SM_FIXTURES_DIR)}"; export SM_FIXTURES; \
+	SM_TOP_SRCDIR='$(abs_top_srcdir)'; export SM_TOP_SRCDIR; \
+	SM_TOP_BUILDDIR='$(abs_top_builddir)'; export SM_TOP_BUILDDIR;
+
+SM_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(HWLOC_CFLAGS)
+SM_TEST_LIBS = libsm_core.la $(CHECK_LIBS) $(SM_DEP_LIBS)
+
+if HAVE_CHECK
+check_PROGRAMS += tests/test_core tests/test_log
+TESTS += tests/test_core tests/test_log
+
+tests_test_core_SOURCES = %D%/test_core.c %D%/sm_test.h
+tests_test_core_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_core_LDADD = $(SM_TEST_LIBS)
+
+tests_test_log_SOURCES = %D%/test_log.c %D%/sm_test.h
+tests_test_log_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_log_LDADD = $(SM_TEST_LIBS)
+else
+# Without Check, fail before any test runs, saying what to install.
+check_SCRIPTS += sm-check-is-missing
+sm-check-is-missing:
+	@echo "make check: the Check unit-test framework (>= 0.13) was not found by configure." >&2
+	@echo "Install it with 'apt-get install check', then run ./configure again." >&2
+	@exit 1
+endif
+
+TESTS += %D%/test_exports.sh %D%/test_cli.sh
+EXTRA_DIST += \
+	%D%/tap.sh \
+	%D%/exports.txt \
+	%D%/test_exports.sh \
+	%D%/test_cli.sh
