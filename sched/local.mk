@@ -1,3 +1,14 @@
 # SPDX-License-Identifier: MIT
-# sched/: the NUMA-aware work-stealing scheduler (deque.c, plan.c, topo.c, sched.c), appended to
-# libsm_core_la_SOURCES. The scheduler is issue #3; this folder has no code before it lands.
+# sched/: the NUMA-aware work-stealing scheduler. plan.c is pure (placement from a topology);
+# topo.c is the only part that asks the OS (hwloc load, allowed CPUs, binding).
+libsm_core_la_SOURCES += \
+	%D%/deque.c \
+	%D%/deque.h \
+	%D%/exec.c \
+	%D%/internal.h \
+	%D%/plan.c \
+	%D%/plan.h \
+	%D%/sched.c \
+	%D%/parallel.h \
+	%D%/topo.c \
+	%D%/topo.h

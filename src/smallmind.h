@@ -133,6 +133,128 @@ typedef void (*sm_log_fn)(void *user_data, sm_log_level level, const char *messa
  */
 SM_API void sm_set_log(sm_log_fn fn, void *user_data);
 
+/* ---------------------------------------------------------------------------------------------
+ * Scheduler
+ * ------------------------------------------------------------------------------------------ */
+
+/**
+ * A pool of worker threads, one per core, that runs the library's parallel regions by work
+ * stealing (one Chase-Lev deque per worker, NUMA-local victims first).
+ *
+ * Threading contract: a sched may serve several contexts; their parallel regions are
+ * serialized. The thread that calls sm_sched_create becomes worker 0: it is bound to worker 0's
+ * PU until sm_sched_free, which restores its previous binding, and it runs its share of every
+ * region it starts. Regions started from other threads are correct but run unpinned.
+ */
+typedef struct sm_sched sm_sched;
+
+/** How workers are laid over NUMA nodes when fewer workers than cores are asked for. */
+typedef enum sm_placement {
+    SM_PLACEMENT_COMPACT = 0, /**< fill a node's cores, then the next node's */
+    SM_PLACEMENT_SPREAD = 1   /**< round-robin over nodes: more memory bandwidth, more remote */
+} sm_placement;
+
+/** Whether each worker is bound to its PU. */
+typedef enum sm_pinning {
+    SM_PINNING_OFF = 0,   /**< let the OS place threads */
+    SM_PINNING_ON = 1,    /**< bind; if the OS refuses, log one warning and run unpinned */
+    SM_PINNING_STRICT = 2 /**< bind; if the OS refuses, sm_sched_create fails with SM_E_SYS */
+} sm_pinning;
+
+/** Where the topology that the placement plan is computed from comes from. */
+typedef enum sm_topology_source {
+    SM_TOPOLOGY_SYSTEM = 0,    /**< this machine, restricted to the process's allowed CPUs */
+    SM_TOPOLOGY_SYNTHETIC = 1, /**< an hwloc synthetic description, e.g. "pack:2 [numa] core:8" */
+    SM_TOPOLOGY_XML = 2        /**< an hwloc XML file (from `lstopo machine.xml`) */
+} sm_topology_source;
+
+/**
+ * Parameters of sm_sched_create. Fill with sm_sched_params_init, then change fields; new fields
+ * are only ever appended.
+ */
+typedef struct sm_sched_params {
+    int n_threads;                      /**< workers; 0 = one per physical core allowed */
+    sm_placement placement;             /**< default SM_PLACEMENT_COMPACT */
+    sm_pinning pinning;                 /**< default SM_PINNING_ON */
+    int spin_us;                        /**< idle spin before sleeping, in us; < 0 = default */
+    sm_topology_source topology_source; /**< default SM_TOPOLOGY_SYSTEM */
+    const char *topology;               /**< description or XML path; borrowed during create */
+    int use_smt;                        /**< nonzero: SMT siblings may host workers too */
+} sm_sched_params;
+
+/** The default idle spin, in microseconds: longer than the serial gaps between the regions
+ * of one decoded token (sampling, bookkeeping), short enough that an idle pool stops using
+ * CPU within a few milliseconds. */
+#define SM_SCHED_DEFAULT_SPIN_US 3000
+
+/**
+ * Sets @p params to the defaults: one worker per core, compact, pinned, default spin, this
+ * machine's topology. Since 0.1.0.
+ */
+SM_API void sm_sched_params_init(sm_sched_params *params);
+
+/**
+ * Creates a scheduler: loads the topology, computes the placement plan, starts the workers
+ * and (unless pinning is off) binds each to its PU.
+ *
+ * @param params NULL for the defaults.
+ * @param out    receives the scheduler on success.
+ * @return SM_OK; SM_E_INVAL for a bad field (the log names it); SM_E_IO for an unreadable
+ *         XML file; SM_E_FORMAT for a synthetic description or XML hwloc rejects;
+ *         SM_E_SYS when threads cannot be started or, with SM_PINNING_STRICT, bound;
+ *         SM_E_NOMEM.
+ * Since 0.1.0.
+ */
+SM_API sm_status sm_sched_create(const sm_sched_params *params, sm_sched **out);
+
+/** Stops and joins the workers and frees @p sched. NULL is a no-op. Must not be called from
+ * inside a parallel region. Since 0.1.0. */
+SM_API void sm_sched_free(sm_sched *sched);
+
+/** The number of workers, the calling thread (worker 0) included. Since 0.1.0. */
+SM_API int sm_sched_n_workers(const sm_sched *sched);
+
+/** Where one worker runs and whom it steals from first. */
+typedef struct sm_worker_info {
+    int pu;              /**< OS index of the PU it is bound to (P# in lstopo) */
+    int core;            /**< logical index of its core (L# in lstopo) */
+    int l3;              /**< logical index of its L3 cache, -1 if the topology has none */
+    int node;            /**< logical index of its NUMA node */
+    int n_victims;       /**< length of its full victim order (all other workers) */
+    int n_local_victims; /**< how many of them share its NUMA node; they come first */
+    int victims[8];      /**< the first min(8, n_victims) workers of its victim order */
+} sm_worker_info;
+
+/**
+ * The placement of worker @p worker (0 <= worker < sm_sched_n_workers).
+ * @return SM_OK, or SM_E_RANGE for a bad index. Since 0.1.0.
+ */
+SM_API sm_status sm_sched_worker_info(const sm_sched *sched, int worker, sm_worker_info *out);
+
+/**
+ * A one-line summary of the topology the plan was made for, e.g.
+ * "1 package, 1 NUMA node, 1 L3, 2 cores, 2 PUs (system, 2 allowed)".
+ * @return a string owned by @p sched, valid until sm_sched_free. Since 0.1.0.
+ */
+SM_API const char *sm_sched_topology_string(const sm_sched *sched);
+
+/** Per-worker counters, cumulative since sm_sched_create. */
+typedef struct sm_worker_stats {
+    uint64_t tasks_run;     /**< tasks and range chunks this worker executed */
+    uint64_t steals_local;  /**< successful steals from a worker on its own NUMA node */
+    uint64_t steals_remote; /**< successful steals from another node */
+    uint64_t steals_failed; /**< steal attempts that found the victim empty or lost a race */
+    uint64_t sleeps;        /**< times it gave up spinning and slept */
+    uint64_t busy_ns;       /**< time spent running tasks; 0 unless built --enable-stats */
+} sm_worker_stats;
+
+/**
+ * Reads worker @p worker's counters. The values are read while workers may run, so each is
+ * exact but they may be from slightly different instants.
+ * @return SM_OK, or SM_E_RANGE for a bad index. Since 0.1.0.
+ */
+SM_API sm_status sm_sched_stats(const sm_sched *sched, int worker, sm_worker_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,8 +17,14 @@ SM_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(HWLOC_CFLAGS)
 SM_TEST_LIBS = libsm_core.la $(CHECK_LIBS) $(SM_DEP_LIBS)
 
 if HAVE_CHECK
-check_PROGRAMS += tests/test_core tests/test_log
-TESTS += tests/test_core tests/test_log
+SM_CHECK_TESTS = \
+	tests/test_core \
+	tests/test_log \
+	tests/test_deque \
+	tests/test_plan \
+	tests/test_sched
+check_PROGRAMS += $(SM_CHECK_TESTS)
+TESTS += $(SM_CHECK_TESTS)
 
 tests_test_core_SOURCES = %D%/test_core.c %D%/sm_test.h
 tests_test_core_CFLAGS = $(SM_TEST_CFLAGS)
@@ -27,6 +33,18 @@ tests_test_core_LDADD = $(SM_TEST_LIBS)
 tests_test_log_SOURCES = %D%/test_log.c %D%/sm_test.h
 tests_test_log_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_log_LDADD = $(SM_TEST_LIBS)
+
+tests_test_deque_SOURCES = %D%/test_deque.c %D%/sm_test.h
+tests_test_deque_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_deque_LDADD = $(SM_TEST_LIBS)
+
+tests_test_plan_SOURCES = %D%/test_plan.c %D%/sm_test.h
+tests_test_plan_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_plan_LDADD = $(SM_TEST_LIBS)
+
+tests_test_sched_SOURCES = %D%/test_sched.c %D%/sm_test.h
+tests_test_sched_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_sched_LDADD = $(SM_TEST_LIBS)
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/* parallel.h: the internal parallel API over an sm_sched: parallel ranges and task groups.
+ *
+ * Execution model. Every region runs on the sched's workers by work stealing: a worker runs its
+ * own tasks newest-first and thieves take the oldest (largest) ones. Regions and groups may nest
+ * to any depth inside tasks. A region started outside any task (a "root" region) makes the
+ * calling thread worker 0 for its duration; root regions of one sched are serialized.
+ * Nothing here allocates: tasks live in the caller's stack frame until they are joined. */
+#ifndef SM_SCHED_PARALLEL_H
+#define SM_SCHED_PARALLEL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "smallmind.h"
+
+struct sm_worker;
+
+/**
+ * A range body: process indices [begin, end), on worker @p worker (0 <= worker < n_workers;
+ * use it to pick per-worker scratch). Called on disjoint subranges that together cover the
+ * region's range exactly once, each at most grain long.
+ */
+typedef void (*sm_range_fn)(void *ctx, size_t begin, size_t end, int worker);
+
+/**
+ * Runs @p fn over [begin, end) on the sched's workers and returns when every index is done.
+ *
+ * Lazy binary splitting: the running worker processes its range grain by grain from the front,
+ * and only when its own deque is empty (a thief took everything it offered) does it offer the
+ * upper half of what remains. Thieves therefore take the largest ranges, and a region nobody
+ * steals from costs one deque push and pop in total.
+ *
+ * @param grain the largest subrange one call of fn gets; 0 chooses one that gives each worker
+ *              about 4 pieces.
+ * Safe to call from inside a task (nesting). Never fails: when a deque is full the work runs
+ * inline instead.
+ */
+void sm_parallel_for(sm_sched *s, size_t begin, size_t end, size_t grain, sm_range_fn fn,
+                     void *ctx);
+
+/* A heterogeneous task: fn(arg, worker). */
+typedef void (*sm_task_fn)(void *arg, int worker);
+
+/**
+ * Storage for one spawned task, provided by the caller (typically on its stack) and untouched
+ * by the caller between sm_task_spawn and the sm_task_group_wait that joins it. Fields are
+ * private to sched.c.
+ */
+typedef struct sm_task {
+    void (*exec)(struct sm_task *t, struct sm_worker *w);
+    struct sm_task *prev; /* the group's previous spawn: joins walk the chain newest-first */
+    atomic_int done;      /* set (release) by a thief once it has run the task */
+    union {
+        struct {
+            sm_task_fn fn;
+            void *arg;
+        } call;
+        struct {
+            const struct sm_range_job *job;
+            size_t begin, end;
+        } range;
+    } u;
+} sm_task;
+
+/**
+ * A set of tasks joined together. Groups nest strictly: a group must be waited for before any
+ * group created earlier on the same thread. Fields are private to sched.c.
+ */
+typedef struct sm_task_group {
+    sm_sched *s;
+    struct sm_worker *w;     /* the worker that owns the group's tasks */
+    sm_task *last;           /* newest spawned task not yet joined */
+    int root;                /* this group opened a root region (see the header comment) */
+    struct sm_worker *outer; /* for a root group: the calling thread's worker before it */
+} sm_task_group;
+
+/* Opens a group on the calling worker, or a root region when called outside any task. */
+void sm_task_group_init(sm_task_group *g, sm_sched *s);
+
+/* Offers fn(arg) to the group's workers. @p t must stay valid until the group's wait returns. */
+void sm_task_spawn(sm_task_group *g, sm_task *t, sm_task_fn fn, void *arg);
+
+/* Runs or waits for every task spawned in @p g (helping with other work meanwhile). After it
+ * returns, all their effects are visible to the caller. */
+void sm_task_group_wait(sm_task_group *g);
+
+/* The index of the worker running the calling thread on @p s, or -1 outside its tasks. */
+int sm_sched_current_worker(const sm_sched *s);
+
+#endif /* SM_SCHED_PARALLEL_H */
