@@ -28,7 +28,11 @@ EXTRA_DIST += %D%/sm_version.h.in
 
 # The CLI parser is a separate convenience library so that tests and (later) fuzzers can call it.
 noinst_LTLIBRARIES += libsm_cli.la
-libsm_cli_la_SOURCES = %D%/cli/args.c %D%/cli/args.h
+libsm_cli_la_SOURCES = \
+	%D%/cli/args.c \
+	%D%/cli/args.h \
+	%D%/cli/topology.c \
+	%D%/cli/topology.h
 
 bin_PROGRAMS += sm-run
 sm_run_SOURCES = %D%/cli/sm-run.c

@@ -48,7 +48,7 @@ extern "C" {
     X(SM_E_INVAL, -1, "invalid argument")                                                          \
     X(SM_E_NOMEM, -2, "out of memory")                                                             \
     X(SM_E_IO, -3, "input/output error")                                                           \
-    X(SM_E_FORMAT, -4, "malformed model file")                                                     \
+    X(SM_E_FORMAT, -4, "malformed input (model file or topology description)")                     \
     X(SM_E_UNSUPPORTED, -5, "unsupported model architecture or tensor type")                       \
     X(SM_E_RANGE, -6, "value out of range (context full, bad token id or buffer too small)")       \
     X(SM_E_STATE, -7, "call not valid in the object's current state")                              \

@@ -70,6 +70,78 @@ done
 expect_run "no arguments" 2
 tap_check "no arguments: says why on stderr" test -s "$tmp/err"
 
+for args in "--threads abc" "-t -1" "-t 4097" "--placement diagonal" "--threads" \
+    "--topology-synthetic x --topology-xml y"; do
+    # shellcheck disable=SC2086 # word splitting of $args is intended
+    expect_run "usage error '$args'" 2 $args
+    if test ! -s "$tmp/out" && grep -q "^sm-run: .*option" "$tmp/err"; then
+        tap_ok "usage error '$args': the option is named on stderr"
+    else
+        tap_fail "usage error '$args': the option is named on stderr" "$(cat "$tmp/err")"
+    fi
+done
+
+# --topology on this machine: one worker per core, counted independently by hwloc-calc.
+expect_run "--topology" 0 --topology
+workers=$(grep -cE '^ +[0-9]+ +[0-9]+ ' "$tmp/out")
+if command -v hwloc-calc >/dev/null 2>&1; then
+    cores=$(hwloc-calc --number-of core all)
+    if test "$workers" -eq "$cores" && grep -q "^workers:  $cores," "$tmp/out"; then
+        tap_ok "--topology: one worker per core ($cores)"
+    else
+        tap_fail "--topology: one worker per core" "hwloc-calc: $cores cores" "$(cat "$tmp/out")"
+    fi
+else
+    tap_ok "--topology: one worker per core # SKIP hwloc-calc missing (apt-get install hwloc)"
+fi
+
+# plan_column ARGS...: prints the node column (5th) of the worker rows of --topology
+plan_nodes() {
+    "$run" --topology "$@" 2>"$tmp/err" | awk '/^ +[0-9]+ +[0-9]+ / { printf "%s ", $5 }'
+}
+two_sockets="pack:2 [numa] l3:1 core:4 pu:2"
+got=$(plan_nodes --topology-synthetic "$two_sockets" -t 4)
+if test "$got" = "0 0 0 0 "; then
+    tap_ok "--topology compact on 2 sockets fills node 0 first"
+else
+    tap_fail "--topology compact on 2 sockets fills node 0 first" "nodes: $got" "$(cat "$tmp/err")"
+fi
+got=$(plan_nodes --topology-synthetic "$two_sockets" --threads=4 --placement spread)
+if test "$got" = "0 1 0 1 "; then
+    tap_ok "--topology spread on 2 sockets alternates nodes"
+else
+    tap_fail "--topology spread on 2 sockets alternates nodes" "nodes: $got"
+fi
+# No threads given: one per core of the described machine, SMT siblings left out.
+got=$(plan_nodes --topology-synthetic "$two_sockets")
+if test "$got" = "0 0 0 0 1 1 1 1 "; then
+    tap_ok "--topology synthetic: one worker per core of the described machine"
+else
+    tap_fail "--topology synthetic: one worker per core of the described machine" "nodes: $got"
+fi
+
+if command -v lstopo-no-graphics >/dev/null 2>&1; then
+    lstopo-no-graphics -i "pack:2 [numa] core:3 pu:1" "$tmp/machine.xml"
+    got=$(plan_nodes --topology-xml "$tmp/machine.xml")
+    if test "$got" = "0 0 0 1 1 1 "; then
+        tap_ok "--topology-xml reads an lstopo XML file"
+    else
+        tap_fail "--topology-xml reads an lstopo XML file" "nodes: $got" "$(cat "$tmp/err")"
+    fi
+else
+    tap_ok "--topology-xml # SKIP lstopo-no-graphics missing (apt-get install hwloc)"
+fi
+
+expect_run "--topology with a bad synthetic description" 1 --topology --topology-synthetic \
+    "pack:two"
+if grep -qF '"pack:two"' "$tmp/err" && ! test -s "$tmp/out"; then
+    tap_ok "bad synthetic description: named on stderr"
+else
+    tap_fail "bad synthetic description: named on stderr" "$(cat "$tmp/err")"
+fi
+expect_run "--topology with a missing XML file" 1 --topology --topology-xml "$tmp/none.xml"
+tap_check "missing XML file: named on stderr" grep -qF "$tmp/none.xml" "$tmp/err"
+
 if test -w /dev/full; then
     "$run" --help >/dev/full 2>"$tmp/err"
     got=$?
@@ -85,7 +157,7 @@ fi
 # The man page lists exactly the options --help lists (long names, OPTIONS section only).
 sed -n '/^Options:/,/^$/p' "$tmp/help" | grep -o -- '--[a-z][a-z0-9-]*' | LC_ALL=C sort -u \
     >"$tmp/help-opts"
-sed -n '/^\.SH OPTIONS/,/^\.SH [^O]/p' "$man1" | grep -o -- '\\-\\-[a-z][a-z0-9-]*' |
+sed -n '/^\.SH OPTIONS/,/^\.SH [^O]/p' "$man1" | grep -o -- '\\-\\-[a-z][a-z0-9\\-]*' |
     sed 's/\\-/-/g' | LC_ALL=C sort -u >"$tmp/man-opts"
 if test -s "$tmp/help-opts" && diff -u "$tmp/help-opts" "$tmp/man-opts" >"$tmp/diff"; then
     tap_ok "sm-run.1 OPTIONS lists exactly the options of --help ($(wc -l <"$tmp/help-opts"))"

@@ -5,22 +5,49 @@
 
 #include "cli/args.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
-enum sm_cli_opt_id { SM_CLI_OPT_HELP, SM_CLI_OPT_VERSION };
+enum sm_cli_opt_id {
+    SM_CLI_OPT_HELP,
+    SM_CLI_OPT_VERSION,
+    SM_CLI_OPT_THREADS,
+    SM_CLI_OPT_PLACEMENT,
+    SM_CLI_OPT_TOPOLOGY,
+    SM_CLI_OPT_TOPOLOGY_SYNTHETIC,
+    SM_CLI_OPT_TOPOLOGY_XML,
+};
 
 typedef struct sm_cli_option {
     const char *long_name; /* without the leading "--" */
     char short_name;       /* 0 when the option has no short form */
     int id;
+    const char *value; /* the value's name in --help, NULL for a flag */
     const char *help;
 } sm_cli_option;
 
+/* The largest --threads accepted; the scheduler's own limit. */
+#define SM_CLI_MAX_THREADS 4096
+
 // clang-format off
 static const sm_cli_option sm_cli_options[] = {
-    {"help",    'h', SM_CLI_OPT_HELP,    "print this help and exit"},
-    {"version", 0,   SM_CLI_OPT_VERSION, "print version information and exit"},
+    {"threads",            't', SM_CLI_OPT_THREADS,            "N",
+     "worker threads (default 0: one per physical core)"},
+    {"placement",          0,   SM_CLI_OPT_PLACEMENT,          "P",
+     "compact (fill a NUMA node first, default) or spread"},
+    {"topology",           0,   SM_CLI_OPT_TOPOLOGY,           NULL,
+     "print the topology and each worker's placement, then exit"},
+    {"topology-synthetic", 0,   SM_CLI_OPT_TOPOLOGY_SYNTHETIC, "DESC",
+     "plan for an hwloc synthetic machine, e.g. \"pack:2 [numa] core:8 pu:2\""},
+    {"topology-xml",       0,   SM_CLI_OPT_TOPOLOGY_XML,       "FILE",
+     "plan for the machine an hwloc XML file describes (lstopo out.xml)"},
+    {"help",               'h', SM_CLI_OPT_HELP,               NULL,
+     "print this help and exit"},
+    {"version",            0,   SM_CLI_OPT_VERSION,            NULL,
+     "print version information and exit"},
 };
 // clang-format on
 
@@ -63,7 +90,23 @@ static const sm_cli_option *find_short(char c)
     return NULL;
 }
 
-static void apply(sm_cli_args *a, const sm_cli_option *opt)
+/* A whole decimal integer in [lo, hi]: no sign games, no trailing text, no overflow. */
+static sm_status parse_int(const char *name, const char *text, long lo, long hi, int *out,
+                           char *err, size_t err_len)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (text[0] == '\0' || *end != '\0' || errno == ERANGE)
+        return fail(err, err_len, "option '--%s': '%s' is not an integer", name, text);
+    if (v < lo || v > hi)
+        return fail(err, err_len, "option '--%s': %ld is outside [%ld, %ld]", name, v, lo, hi);
+    *out = (int)v;
+    return SM_OK;
+}
+
+static sm_status apply(sm_cli_args *a, const sm_cli_option *opt, const char *value, char *err,
+                       size_t err_len)
 {
     switch (opt->id) {
     case SM_CLI_OPT_HELP:
@@ -72,42 +115,82 @@ static void apply(sm_cli_args *a, const sm_cli_option *opt)
     case SM_CLI_OPT_VERSION:
         a->version = 1;
         break;
+    case SM_CLI_OPT_TOPOLOGY:
+        a->topology = 1;
+        break;
+    case SM_CLI_OPT_THREADS:
+        return parse_int(opt->long_name, value, 0, SM_CLI_MAX_THREADS, &a->n_threads, err, err_len);
+    case SM_CLI_OPT_PLACEMENT:
+        if (strcmp(value, "compact") == 0)
+            a->placement = SM_PLACEMENT_COMPACT;
+        else if (strcmp(value, "spread") == 0)
+            a->placement = SM_PLACEMENT_SPREAD;
+        else
+            return fail(err, err_len, "option '--placement': '%s' is not compact or spread", value);
+        break;
+    case SM_CLI_OPT_TOPOLOGY_SYNTHETIC:
+        a->topology_synthetic = value;
+        break;
+    case SM_CLI_OPT_TOPOLOGY_XML:
+        a->topology_xml = value;
+        break;
     }
+    return SM_OK;
+}
+
+/* Resolves one option at argv[*i], consuming its value from the next argument if needed. */
+static sm_status parse_one(int argc, char *const argv[], int *i, sm_cli_args *a, char *err,
+                           size_t err_len)
+{
+    const char *arg = argv[*i];
+    const sm_cli_option *opt;
+    const char *value = NULL;
+    if (strncmp(arg, "--", 2) == 0) {
+        opt = find_long(arg, &value);
+        if (opt == NULL)
+            return fail(err, err_len, "unknown option '%s'", arg);
+        if (value != NULL && opt->value == NULL)
+            return fail(err, err_len, "option '--%s' takes no value (got '%s')", opt->long_name,
+                        arg);
+    } else {
+        opt = find_short(arg[1]);
+        if (opt == NULL || (arg[2] != '\0' && opt->value == NULL))
+            return fail(err, err_len, "unknown option '%s'", arg);
+        if (arg[2] != '\0')
+            value = arg + 2; /* -t4 */
+    }
+    if (opt->value != NULL && value == NULL) {
+        if (*i + 1 >= argc)
+            return fail(err, err_len, "option '--%s' needs a value (%s)", opt->long_name,
+                        opt->value);
+        value = argv[++*i];
+    }
+    return apply(a, opt, value, err, err_len);
 }
 
 sm_status sm_cli_parse(int argc, char *const argv[], sm_cli_args *out, char *err, size_t err_len)
 {
     sm_cli_args a = {0};
+    a.placement = SM_PLACEMENT_COMPACT;
     if (err != NULL && err_len > 0)
         err[0] = '\0';
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        const sm_cli_option *opt;
         if (strcmp(arg, "--") == 0) {
             if (i + 1 < argc)
                 return fail(err, err_len, "unexpected argument '%s'", argv[i + 1]);
             break;
         }
-        if (strncmp(arg, "--", 2) == 0) {
-            const char *value;
-            opt = find_long(arg, &value);
-            if (opt == NULL)
-                return fail(err, err_len, "unknown option '%s'", arg);
-            if (value != NULL)
-                return fail(err, err_len, "option '--%s' takes no value (got '%s')", opt->long_name,
-                            arg);
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            if (arg[2] != '\0')
-                return fail(err, err_len, "unknown option '%s'", arg);
-            opt = find_short(arg[1]);
-            if (opt == NULL)
-                return fail(err, err_len, "unknown option '%s'", arg);
-        } else {
+        if (arg[0] != '-' || arg[1] == '\0')
             return fail(err, err_len, "unexpected argument '%s'", arg);
-        }
-        apply(&a, opt);
+        sm_status st = parse_one(argc, argv, &i, &a, err, err_len);
+        if (st != SM_OK)
+            return st;
     }
+    if (a.topology_synthetic != NULL && a.topology_xml != NULL)
+        return fail(err, err_len,
+                    "options '--topology-synthetic' and '--topology-xml' exclude each other");
     *out = a;
     return SM_OK;
 }
@@ -117,21 +200,24 @@ void sm_cli_print_help(FILE *stream, const char *prog)
     fprintf(stream,
             "Usage: %s [OPTION]...\n"
             "Run a small transformer language model on the CPU (SmallMind %s).\n"
-            "This release has no model loading yet: it answers --help and --version only.\n"
+            "This release loads no model yet: it prints the placement plan of its scheduler\n"
+            "(--topology) and its version.\n"
             "\n"
             "Options:\n",
             prog, sm_version_string());
     for (size_t i = 0; i < SM_CLI_N_OPTIONS; i++) {
         const sm_cli_option *o = &sm_cli_options[i];
         char flags[64];
+        const char *v = o->value != NULL ? o->value : "";
+        const char *sep = o->value != NULL ? " " : "";
         if (o->short_name != 0)
-            snprintf(flags, sizeof flags, "-%c, --%s", o->short_name, o->long_name);
+            snprintf(flags, sizeof flags, "-%c, --%s%s%s", o->short_name, o->long_name, sep, v);
         else
-            snprintf(flags, sizeof flags, "    --%s", o->long_name);
-        fprintf(stream, "  %-22s %s\n", flags, o->help);
+            snprintf(flags, sizeof flags, "    --%s%s%s", o->long_name, sep, v);
+        fprintf(stream, "  %-30s %s\n", flags, o->help);
     }
-    fprintf(stream,
-            "\n"
-            "Exit status: 0 on success, 1 if writing the output failed, 2 on a usage error.\n"
-            "Full documentation: man sm-run\n");
+    fprintf(stream, "\n"
+                    "Exit status: 0 on success, 1 on a runtime error (bad topology, failed\n"
+                    "output), 2 on a usage error.\n"
+                    "Full documentation: man sm-run\n");
 }

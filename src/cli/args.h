@@ -9,15 +9,21 @@
 
 /* What the command line asked for. Fields are appended as sm-run learns new options. */
 typedef struct sm_cli_args {
-    int help;    /* --help: print usage to stdout and exit 0 */
-    int version; /* --version: print versions to stdout and exit 0 */
+    int help;                       /* --help: print usage to stdout and exit 0 */
+    int version;                    /* --version: print versions to stdout and exit 0 */
+    int topology;                   /* --topology: print the topology and placement plan, exit 0 */
+    int n_threads;                  /* -t/--threads N; 0 = one per physical core */
+    sm_placement placement;         /* --placement compact|spread */
+    const char *topology_synthetic; /* --topology-synthetic DESC (borrowed from argv) */
+    const char *topology_xml;       /* --topology-xml FILE (borrowed from argv) */
 } sm_cli_args;
 
 /**
  * Parse argv[1..argc) into @p out.
  *
  * @return SM_OK, or SM_E_INVAL with a one-line reason in @p err (at most @p err_len bytes,
- *         always terminated) naming the offending argument. @p out is written only on success.
+ *         always terminated) naming the offending option and value. @p out is written only
+ *         on success; its strings point into argv.
  * Reentrant: it keeps no state between calls, so a fuzzer may call it in a loop.
  */
 sm_status sm_cli_parse(int argc, char *const argv[], sm_cli_args *out, char *err, size_t err_len);

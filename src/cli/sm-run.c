@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "cli/args.h"
+#include "cli/topology.h"
 #include "smallmind.h"
 
 enum { SM_EXIT_OK = 0, SM_EXIT_ERROR = 1, SM_EXIT_USAGE = 2 };
@@ -19,6 +20,16 @@ static int finish_stdout(void)
         return SM_EXIT_ERROR;
     }
     return SM_EXIT_OK;
+}
+
+/* The library says why a call failed through its log; errors and warnings go to stderr. */
+static void log_to_stderr(void *user_data, sm_log_level level, const char *message)
+{
+    (void)user_data;
+    if (level == SM_LOG_ERROR)
+        fprintf(stderr, "sm-run: error: %s\n", message);
+    else if (level == SM_LOG_WARN)
+        fprintf(stderr, "sm-run: warning: %s\n", message);
 }
 
 int main(int argc, char **argv)
@@ -38,7 +49,17 @@ int main(int argc, char **argv)
         printf("sm-run (SmallMind) %s\nlibsmallmind %s\n", SM_VERSION_STRING, sm_version_string());
         return finish_stdout();
     }
-    fprintf(stderr, "sm-run: nothing to do: this release loads no model yet\n"
+    sm_set_log(log_to_stderr, NULL);
+    if (args.topology) {
+        sm_status st = sm_cli_print_topology(&args, stdout);
+        if (st != SM_OK) {
+            fprintf(stderr, "sm-run: cannot make the placement plan: %s\n", sm_strerror(st));
+            return SM_EXIT_ERROR;
+        }
+        return finish_stdout();
+    }
+    fprintf(stderr, "sm-run: nothing to do: this release loads no model yet "
+                    "(--topology prints the placement plan)\n"
                     "Try 'sm-run --help' for more information.\n");
     return SM_EXIT_USAGE;
 }

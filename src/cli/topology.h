@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* topology.h: sm-run --topology. */
+#ifndef SM_CLI_TOPOLOGY_H
+#define SM_CLI_TOPOLOGY_H
+
+#include <stdio.h>
+
+#include "cli/args.h"
+
+/* Builds the plan the arguments describe (without binding any thread) and prints it to @p out.
+ * Returns the scheduler's status; the reason was logged. */
+sm_status sm_cli_print_topology(const sm_cli_args *a, FILE *out);
+
+#endif /* SM_CLI_TOPOLOGY_H */
