@@ -2,3 +2,19 @@
 # perf/: benchmarks and thread-scaling studies. Never part of `make check`: timings are measured
 # here, never asserted in tests.
 EXTRA_DIST += %D%/README.md
+
+# `make perf` builds the benchmarks; EXTRA_PROGRAMS keeps them out of `make all` and `make check`.
+# bench_sched is SmallMind's side of the scheduler comparison; perf/sched-compare builds the
+# libgomp and oneTBB sides itself with gcc and g++, so configure needs no C++ compiler.
+EXTRA_PROGRAMS += %D%/bench_sched
+%C%_bench_sched_SOURCES = %D%/bench_sched.c %D%/common.h
+%C%_bench_sched_LDADD = libsm_core.la $(SM_DEP_LIBS)
+%C%_bench_sched_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
+CLEANFILES += $(EXTRA_PROGRAMS)
+EXTRA_DIST += \
+	%D%/ref_omp.c \
+	%D%/ref_tbb.cpp \
+	%D%/sched-compare
+
+perf: $(EXTRA_PROGRAMS)
+.PHONY: perf
