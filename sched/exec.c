@@ -23,6 +23,7 @@ struct sm_range_job {
     sm_range_fn fn;
     void *ctx;
     size_t grain;
+    size_t eager; /* ranges longer than this are offered even when the deque is not empty */
 };
 
 static inline void count(_Atomic uint64_t *c, uint64_t v)
@@ -54,10 +55,11 @@ static inline void relax(const sm_sched *s)
 #endif
 }
 
-static void futex_wait(_Atomic uint32_t *word, uint32_t expected)
+/* Returns on a wake, a signal, the timeout (NULL: none), or at once when *word != expected;
+ * the caller re-checks in every case. */
+static void futex_wait(_Atomic uint32_t *word, uint32_t expected, const struct timespec *timeout)
 {
-    /* Returns on a wake, a signal, or at once when *word != expected: the caller re-checks. */
-    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expected, timeout, NULL, 0);
 }
 
 static void futex_wake_all(_Atomic uint32_t *word)
@@ -180,10 +182,13 @@ static void range_run(sm_worker *w, const struct sm_range_job *job, size_t b, si
     for (;;) {
         while (b < e) {
             size_t n = e - b;
-            /* Offer the upper half only while nobody has taken what was offered before: an
+            /* Down to about one piece per worker, offer eagerly, so every worker can start
+             * at once even if the pieces run long (or wait for each other). Below that, offer
+             * the upper half only while nobody has taken what was offered before: an
              * un-stolen offer means no thief is hungry, and a deeper split would only add
              * push/pop pairs. */
-            if (n > job->grain && k < SM_MAX_SPLITS && sm_deque_looks_empty(&w->dq)) {
+            if (n > job->grain && k < SM_MAX_SPLITS &&
+                (n > job->eager || sm_deque_looks_empty(&w->dq))) {
                 sm_task *t = &offered[k];
                 t->exec = range_exec;
                 t->u.range.job = job;
@@ -221,12 +226,14 @@ static sm_worker *root_enter(sm_sched *s)
     pthread_mutex_lock(&s->root_lock);
     sm_worker *outer = sm_tls_worker;
     sm_tls_worker = s->w[0];
+    atomic_store_explicit(&s->in_region, 1, memory_order_relaxed);
     sm_sched_wake(s);
     return outer;
 }
 
 static void root_leave(sm_sched *s, sm_worker *outer)
 {
+    atomic_store_explicit(&s->in_region, 0, memory_order_relaxed);
     sm_tls_worker = outer;
     pthread_mutex_unlock(&s->root_lock);
 }
@@ -241,7 +248,8 @@ void sm_parallel_for(sm_sched *s, size_t begin, size_t end, size_t grain, sm_ran
         if (grain == 0)
             grain = 1;
     }
-    struct sm_range_job job = {fn, ctx, grain};
+    size_t per_worker = (n + (size_t)s->n_workers - 1) / (size_t)s->n_workers;
+    struct sm_range_job job = {fn, ctx, grain, per_worker > grain ? per_worker : grain};
     sm_worker *w = sm_tls_worker;
     if (w != NULL && w->s == s) {
         range_run(w, &job, begin, end);
@@ -322,7 +330,15 @@ static bool any_work(const sm_worker *w)
     return false;
 }
 
-/* Sleeps until sm_sched_wake, unless work or a wake arrived since the worker last looked. */
+/* Sleeps until sm_sched_wake, unless work or a wake arrived since the worker last looked.
+ *
+ * Work offered inside a region does not wake sleepers: that would need a full fence on every
+ * push (Dekker between the push and n_sleeping), a large part of a spawn's cost. A worker that
+ * parks while a root region runs therefore sleeps at most SM_PARK_IN_REGION_NS and looks again,
+ * which bounds what a missed offer costs; between regions it sleeps until woken, so an idle
+ * scheduler uses no CPU. */
+#define SM_PARK_IN_REGION_NS 1000000
+
 static void park(sm_worker *w)
 {
     sm_sched *s = w->s;
@@ -331,8 +347,10 @@ static void park(sm_worker *w)
     uint32_t e = atomic_load_explicit(&s->epoch, memory_order_seq_cst);
     if (e == w->seen_epoch && !any_work(w) &&
         !atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+        static const struct timespec in_region = {0, SM_PARK_IN_REGION_NS};
         count(&w->st.sleeps, 1);
-        futex_wait(&s->epoch, e);
+        futex_wait(&s->epoch, e,
+                   atomic_load_explicit(&s->in_region, memory_order_relaxed) ? &in_region : NULL);
     }
     atomic_fetch_sub_explicit(&s->n_sleeping, 1, memory_order_relaxed);
     w->seen_epoch = atomic_load_explicit(&s->epoch, memory_order_relaxed);

@@ -58,6 +58,7 @@ typedef struct sm_sched {
     _Alignas(64) _Atomic uint32_t epoch;
     _Alignas(64) _Atomic int n_sleeping;
     _Atomic int stop;
+    _Atomic int in_region; /* a root region is running: parked workers sleep with a timeout */
 } sm_sched;
 
 /* The worker the calling thread is acting as (NULL outside any sched). Set for the life of a

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <hwloc.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -308,6 +309,52 @@ START_TEST(test_sched_steals_across_nodes_count_as_remote)
 }
 END_TEST
 
+/* Each of the P chunks waits (bounded) until all P have started: passes only if every worker
+ * gets a piece of the region while the others' pieces are still running, which the eager
+ * split down to one piece per worker provides (lazy splitting alone keeps the rest of the
+ * range private to a worker whose chunk is blocked). */
+typedef struct all_start {
+    atomic_int started;
+    int n;
+    atomic_int timed_out;
+    atomic_int distinct[8];
+} all_start;
+
+static void all_start_body(void *ctx, size_t b, size_t e, int worker)
+{
+    all_start *a = ctx;
+    (void)e;
+    (void)b;
+    atomic_store(&a->distinct[worker], 1);
+    atomic_fetch_add(&a->started, 1);
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (atomic_load(&a->started) < a->n) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= 20) {
+            atomic_store(&a->timed_out, 1);
+            return;
+        }
+        sched_yield();
+    }
+}
+
+START_TEST(test_sched_every_worker_gets_a_piece_at_once)
+{
+    int n_threads = _i;
+    sm_sched *s = make_sched(n_threads, SM_TOPOLOGY_SYSTEM, NULL);
+    for (int round = 0; round < 5; round++) {
+        all_start a = {.n = n_threads};
+        sm_parallel_for(s, 0, (size_t)n_threads, 1, all_start_body, &a);
+        ck_assert_msg(!atomic_load(&a.timed_out), "round %d: only %d of %d chunks started", round,
+                      atomic_load(&a.started), n_threads);
+        for (int w = 0; w < n_threads; w++)
+            ck_assert_msg(atomic_load(&a.distinct[w]), "worker %d ran no chunk", w);
+    }
+    sm_sched_free(s);
+}
+END_TEST
+
 /* ---- parking ---------------------------------------------------------------------------- */
 
 static double cpu_seconds(void)
@@ -527,6 +574,7 @@ static Suite *sched_suite(void)
     tcase_add_loop_test(run, test_sched_nested_regions_cover_every_pair_once, 1, 5);
     tcase_add_loop_test(run, test_sched_task_group_fib_matches_serial, 1, 5);
     tcase_add_test(run, test_sched_task_group_many_spawns_with_nested_regions);
+    tcase_add_loop_test(run, test_sched_every_worker_gets_a_piece_at_once, 2, 5);
     tcase_add_test(run, test_sched_idle_worker_steals_and_counts_it);
     tcase_add_test(run, test_sched_steals_across_nodes_count_as_remote);
     tcase_add_test(run, test_sched_idle_pool_parks_and_uses_no_cpu);
