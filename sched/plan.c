@@ -2,9 +2,9 @@
 /* plan.c: the placement plan: which PU each worker gets and whom it steals from, in what order. */
 #include "config.h"
 
+#include "errbuf.h"
 #include "plan.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,20 +48,6 @@ typedef struct plan_block {
     sm_plan_worker w[];
 } plan_block;
 
-static sm_status set_err(char *err, size_t err_len, sm_status status, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static sm_status set_err(char *err, size_t err_len, sm_status status, const char *fmt, ...)
-{
-    if (err != NULL && err_len > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return status;
-}
-
 /* hwloc 2 keeps NUMA nodes out of the CPU tree, so a PU's node comes from its nodeset. The
  * first node of the nodeset that exists in the topology is the PU's local memory; a nodeset
  * with several nodes (DDR + HBM behind one package) lists the normal DDR node first. */
@@ -85,10 +71,11 @@ static sm_status describe_pu(hwloc_topology_t topo, const plan_scratch *sc, hwlo
     hwloc_obj_t l3 = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_L3CACHE, pu);
     int node = pu_node(topo, pu);
     if (core == NULL)
-        return set_err(err, err_len, SM_E_INVAL, "topology: PU P#%u has no core", pu->os_index);
+        return sm_errbuf_set(err, err_len, SM_E_INVAL, "topology: PU P#%u has no core",
+                             pu->os_index);
     if (node < 0 || node >= sc->n_topo_nodes)
-        return set_err(err, err_len, SM_E_INVAL, "topology: PU P#%u has no NUMA node",
-                       pu->os_index);
+        return sm_errbuf_set(err, err_len, SM_E_INVAL, "topology: PU P#%u has no NUMA node",
+                             pu->os_index);
     out->os = (int)pu->os_index;
     out->pu = (int)pu->logical_index;
     out->core = (int)core->logical_index;
@@ -107,14 +94,14 @@ static sm_status collect(hwloc_topology_t topo, hwloc_const_cpuset_t allowed, pl
     sc->core_depth = hwloc_get_type_or_below_depth(topo, HWLOC_OBJ_CORE);
     sc->n_topo_nodes = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
     if (n_topo_pus <= 0 || sc->core_depth < 0 || sc->n_topo_nodes <= 0)
-        return set_err(err, err_len, SM_E_INVAL,
-                       "topology: empty (%d PUs, core depth %d, %d NUMA nodes)", n_topo_pus,
-                       sc->core_depth, sc->n_topo_nodes);
+        return sm_errbuf_set(err, err_len, SM_E_INVAL,
+                             "topology: empty (%d PUs, core depth %d, %d NUMA nodes)", n_topo_pus,
+                             sc->core_depth, sc->n_topo_nodes);
     sc->n_topo_cores = (int)hwloc_get_nbobjs_by_depth(topo, sc->core_depth);
     sc->pus = calloc((size_t)n_topo_pus, sizeof *sc->pus);
     sc->cores = calloc((size_t)n_topo_pus, sizeof *sc->cores);
     if (sc->pus == NULL || sc->cores == NULL)
-        return set_err(err, err_len, SM_E_NOMEM, "plan: no memory for %d PUs", n_topo_pus);
+        return sm_errbuf_set(err, err_len, SM_E_NOMEM, "plan: no memory for %d PUs", n_topo_pus);
 
     for (int i = 0; i < n_topo_pus; i++) {
         hwloc_obj_t pu = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, (unsigned)i);
@@ -136,9 +123,9 @@ static sm_status collect(hwloc_topology_t topo, hwloc_const_cpuset_t allowed, pl
         char set[128];
         if (hwloc_bitmap_list_snprintf(set, sizeof set, allowed) < 0)
             snprintf(set, sizeof set, "?");
-        return set_err(err, err_len, SM_E_INVAL,
-                       "allowed cpuset {%s}: contains none of the topology's %d PUs", set,
-                       n_topo_pus);
+        return sm_errbuf_set(err, err_len, SM_E_INVAL,
+                             "allowed cpuset {%s}: contains none of the topology's %d PUs", set,
+                             n_topo_pus);
     }
     return SM_OK;
 }
@@ -154,7 +141,8 @@ static sm_status order_cores(plan_scratch *sc, sm_placement placement, char *err
     if (start == NULL || by_node == NULL || sc->order == NULL) {
         free(by_node);
         free(start);
-        return set_err(err, err_len, SM_E_NOMEM, "plan: no memory to order %d cores", sc->n_cores);
+        return sm_errbuf_set(err, err_len, SM_E_NOMEM, "plan: no memory to order %d cores",
+                             sc->n_cores);
     }
     /* nodes x cores steps: a few thousand even on the largest machines, once per plan. */
     int k = 0;
@@ -190,7 +178,7 @@ static sm_status fill_slots(plan_scratch *sc, int use_smt, char *err, size_t err
     sc->n_slots = use_smt ? sc->n_pus : sc->n_cores;
     sc->slots = calloc((size_t)sc->n_slots, sizeof *sc->slots);
     if (sc->slots == NULL)
-        return set_err(err, err_len, SM_E_NOMEM, "plan: no memory for %d slots", sc->n_slots);
+        return sm_errbuf_set(err, err_len, SM_E_NOMEM, "plan: no memory for %d slots", sc->n_slots);
     int k = 0;
     for (int round = 0; k < sc->n_slots; round++) {
         for (int i = 0; i < sc->n_cores && k < sc->n_slots; i++) {
@@ -274,11 +262,12 @@ static sm_status alloc_plan(int n, sm_plan **out, char *err, size_t err_len)
         __builtin_mul_overflow((size_t)n, sizeof(sm_plan_worker), &workers_bytes) ||
         __builtin_add_overflow(sizeof(plan_block), workers_bytes, &bytes) ||
         __builtin_add_overflow(bytes, victims_bytes, &bytes))
-        return set_err(err, err_len, SM_E_NOMEM, "n_threads %d: victim lists overflow size_t", n);
+        return sm_errbuf_set(err, err_len, SM_E_NOMEM, "n_threads %d: victim lists overflow size_t",
+                             n);
     plan_block *b = calloc(1, bytes);
     if (b == NULL)
-        return set_err(err, err_len, SM_E_NOMEM, "n_threads %d: no memory for %zu bytes of plan", n,
-                       bytes);
+        return sm_errbuf_set(err, err_len, SM_E_NOMEM,
+                             "n_threads %d: no memory for %zu bytes of plan", n, bytes);
     int *victims = (int *)(void *)&b->w[n];
     b->plan.n_workers = n;
     b->plan.w = b->w;
@@ -294,16 +283,17 @@ static sm_status check_params(hwloc_topology_t topo, const sm_plan_params *param
                               char *err, size_t err_len)
 {
     if (topo == NULL || params == NULL || out == NULL)
-        return set_err(err, err_len, SM_E_INVAL, "sm_plan_build: %s is NULL",
-                       topo == NULL     ? "topo"
-                       : params == NULL ? "params"
-                                        : "out");
+        return sm_errbuf_set(err, err_len, SM_E_INVAL, "sm_plan_build: %s is NULL",
+                             topo == NULL     ? "topo"
+                             : params == NULL ? "params"
+                                              : "out");
     if (params->n_threads < 0)
-        return set_err(err, err_len, SM_E_INVAL, "n_threads %d: must be >= 0 (0 = one per core)",
-                       params->n_threads);
+        return sm_errbuf_set(err, err_len, SM_E_INVAL,
+                             "n_threads %d: must be >= 0 (0 = one per core)", params->n_threads);
     if (params->placement != SM_PLACEMENT_COMPACT && params->placement != SM_PLACEMENT_SPREAD)
-        return set_err(err, err_len, SM_E_INVAL, "placement %d: neither compact (0) nor spread (1)",
-                       (int)params->placement);
+        return sm_errbuf_set(err, err_len, SM_E_INVAL,
+                             "placement %d: neither compact (0) nor spread (1)",
+                             (int)params->placement);
     return SM_OK;
 }
 
@@ -313,7 +303,8 @@ static sm_status place_workers(const plan_scratch *sc, sm_plan *plan, char *err,
 {
     bool *node_used = calloc((size_t)sc->n_topo_nodes, sizeof *node_used);
     if (node_used == NULL)
-        return set_err(err, err_len, SM_E_NOMEM, "plan: no memory for %d nodes", sc->n_topo_nodes);
+        return sm_errbuf_set(err, err_len, SM_E_NOMEM, "plan: no memory for %d nodes",
+                             sc->n_topo_nodes);
     for (int i = 0; i < plan->n_workers; i++) {
         const pu_info *p = &sc->pus[sc->slots[i % sc->n_slots]];
         sm_plan_worker *w = &plan->w[i];

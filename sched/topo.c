@@ -2,30 +2,16 @@
 /* topo.c: loading hwloc topologies, the process's allowed CPUs, and binding threads to PUs. */
 #include "config.h"
 
+#include "errbuf.h"
 #include "topo.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static sm_status set_err(char *err, size_t err_len, sm_status status, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static sm_status set_err(char *err, size_t err_len, sm_status status, const char *fmt, ...)
-{
-    if (err != NULL && err_len > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return status;
-}
 
 /* strerror only on error paths of a load: glibc (>= 2.32) returns static strings for every
  * known code, so concurrent loads do not race on a shared buffer. */
@@ -41,16 +27,16 @@ static sm_status check_readable(const char *path, char *err, size_t err_len)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        return set_err(err, err_len, SM_E_IO, "topology XML %s: %s", path, errno_text(e));
+        return sm_errbuf_set(err, err_len, SM_E_IO, "topology XML %s: %s", path, errno_text(e));
     }
     struct stat st;
     int rc = fstat(fd, &st);
     int e = errno;
     close(fd);
     if (rc < 0)
-        return set_err(err, err_len, SM_E_IO, "topology XML %s: %s", path, errno_text(e));
+        return sm_errbuf_set(err, err_len, SM_E_IO, "topology XML %s: %s", path, errno_text(e));
     if (!S_ISREG(st.st_mode))
-        return set_err(err, err_len, SM_E_IO, "topology XML %s: not a regular file", path);
+        return sm_errbuf_set(err, err_len, SM_E_IO, "topology XML %s: not a regular file", path);
     return SM_OK;
 }
 
@@ -58,20 +44,20 @@ static sm_status check_source(sm_topology_source source, const char *desc, hwloc
                               char *err, size_t err_len)
 {
     if (out == NULL)
-        return set_err(err, err_len, SM_E_INVAL, "sm_topo_load: out is NULL");
+        return sm_errbuf_set(err, err_len, SM_E_INVAL, "sm_topo_load: out is NULL");
     switch (source) {
     case SM_TOPOLOGY_SYSTEM:
         return SM_OK;
     case SM_TOPOLOGY_SYNTHETIC:
         if (desc == NULL)
-            return set_err(err, err_len, SM_E_INVAL, "synthetic topology: no description");
+            return sm_errbuf_set(err, err_len, SM_E_INVAL, "synthetic topology: no description");
         return SM_OK;
     case SM_TOPOLOGY_XML:
         if (desc == NULL)
-            return set_err(err, err_len, SM_E_INVAL, "topology XML: no file path");
+            return sm_errbuf_set(err, err_len, SM_E_INVAL, "topology XML: no file path");
         return check_readable(desc, err, err_len);
     }
-    return set_err(err, err_len, SM_E_INVAL, "topology source %d: unknown", (int)source);
+    return sm_errbuf_set(err, err_len, SM_E_INVAL, "topology source %d: unknown", (int)source);
 }
 
 sm_status sm_topo_load(sm_topology_source source, const char *desc, hwloc_topology_t *out,
@@ -86,31 +72,32 @@ sm_status sm_topo_load(sm_topology_source source, const char *desc, hwloc_topolo
     hwloc_topology_t topo;
     if (hwloc_topology_init(&topo) < 0) {
         int e = errno;
-        return set_err(err, err_len, SM_E_SYS, "hwloc_topology_init: %s", errno_text(e));
+        return sm_errbuf_set(err, err_len, SM_E_SYS, "hwloc_topology_init: %s", errno_text(e));
     }
     /* SYSTEM keeps hwloc's default flags: without HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED the
      * topology holds only the PUs and nodes of our cgroup, so no plan can name another. */
     if (source == SM_TOPOLOGY_SYNTHETIC && hwloc_topology_set_synthetic(topo, desc) < 0) {
         int e = errno;
-        st = set_err(err, err_len, SM_E_FORMAT, "synthetic topology \"%s\": rejected by hwloc (%s)",
-                     desc, errno_text(e));
+        st =
+            sm_errbuf_set(err, err_len, SM_E_FORMAT,
+                          "synthetic topology \"%s\": rejected by hwloc (%s)", desc, errno_text(e));
         goto fail;
     }
     if (source == SM_TOPOLOGY_XML && hwloc_topology_set_xml(topo, desc) < 0) {
         int e = errno;
-        st = set_err(err, err_len, SM_E_FORMAT, "topology XML %s: rejected by hwloc (%s)", desc,
-                     errno_text(e));
+        st = sm_errbuf_set(err, err_len, SM_E_FORMAT, "topology XML %s: rejected by hwloc (%s)",
+                           desc, errno_text(e));
         goto fail;
     }
     if (hwloc_topology_load(topo) < 0) {
         int e = errno;
         if (source == SM_TOPOLOGY_SYSTEM)
-            st = set_err(err, err_len, SM_E_SYS, "system topology: hwloc_topology_load: %s",
-                         errno_text(e));
+            st = sm_errbuf_set(err, err_len, SM_E_SYS, "system topology: hwloc_topology_load: %s",
+                               errno_text(e));
         else
-            st = set_err(err, err_len, SM_E_FORMAT, "%s %s: hwloc could not load it (%s)",
-                         source == SM_TOPOLOGY_XML ? "topology XML" : "synthetic topology", desc,
-                         errno_text(e));
+            st = sm_errbuf_set(err, err_len, SM_E_FORMAT, "%s %s: hwloc could not load it (%s)",
+                               source == SM_TOPOLOGY_XML ? "topology XML" : "synthetic topology",
+                               desc, errno_text(e));
         goto fail;
     }
     *out = topo;

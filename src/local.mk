@@ -6,6 +6,8 @@
 noinst_LTLIBRARIES += libsm_core.la
 libsm_core_la_SOURCES = \
 	%D%/smallmind.h \
+	%D%/errbuf.c \
+	%D%/errbuf.h \
 	%D%/log.c \
 	%D%/log.h \
 	%D%/status.c \
