@@ -167,18 +167,23 @@ static void fib_task(void *arg, int worker)
     a->result = left.result + right.result;
 }
 
-START_TEST(test_sched_task_group_fib_matches_serial)
+/* fib(n) spawned from outside any task, so the group opens a root region. */
+static long fib_from_root(sm_sched *s, int n)
 {
-    int n_threads = _i;
-    sm_sched *s = make_sched(n_threads, SM_TOPOLOGY_SYSTEM, NULL);
-    fib_arg a = {s, 22, 0};
-    /* From outside any task: the group opens a root region. */
+    fib_arg a = {s, n, 0};
     sm_task_group g;
     sm_task t;
     sm_task_group_init(&g, s);
     sm_task_spawn(&g, &t, fib_task, &a);
     sm_task_group_wait(&g);
-    ck_assert_int_eq(a.result, fib_serial(22));
+    return a.result;
+}
+
+START_TEST(test_sched_task_group_fib_matches_serial)
+{
+    int n_threads = _i;
+    sm_sched *s = make_sched(n_threads, SM_TOPOLOGY_SYSTEM, NULL);
+    ck_assert_int_eq(fib_from_root(s, 22), fib_serial(22));
     ck_assert_int_eq(sm_sched_current_worker(s), -1);
     sm_sched_free(s);
 }
@@ -437,13 +442,7 @@ START_TEST(test_sched_oversubscribed_completes)
             ck_assert_int_eq(atomic_load(&c.hits[k]), 1);
         free(c.hits);
     }
-    fib_arg a = {s, 18, 0};
-    sm_task_group g;
-    sm_task t;
-    sm_task_group_init(&g, s);
-    sm_task_spawn(&g, &t, fib_task, &a);
-    sm_task_group_wait(&g);
-    ck_assert_int_eq(a.result, fib_serial(18));
+    ck_assert_int_eq(fib_from_root(s, 18), fib_serial(18));
     sm_sched_free(s);
 }
 END_TEST
