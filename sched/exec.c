@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <sched.h>
+#include <stddef.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,15 +17,12 @@
  * a single %fs-relative load instead of a __tls_get_addr call on every region. */
 _Thread_local sm_worker *sm_tls_worker __attribute__((tls_model("initial-exec")));
 
+/* Seeing a root range must cost one line transfer (internal.h). */
+_Static_assert(offsetof(sm_sched, n_sleeping) - offsetof(sm_sched, region) == 64,
+               "the root region line spills over one cache line");
+
 /* A region shorter than this many halvings cannot need more offered pieces per frame. */
 #define SM_MAX_SPLITS 48
-
-struct sm_range_job {
-    sm_range_fn fn;
-    void *ctx;
-    size_t grain;
-    size_t eager; /* ranges longer than this are offered even when the deque is not empty */
-};
 
 static inline void count(_Atomic uint64_t *c, uint64_t v)
 {
@@ -55,25 +53,56 @@ static inline void relax(const sm_sched *s)
 #endif
 }
 
-/* Returns on a wake, a signal, the timeout (NULL: none), or at once when *word != expected;
- * the caller re-checks in every case. */
-static void futex_wait(_Atomic uint32_t *word, uint32_t expected, const struct timespec *timeout)
+/* The region word (internal.h): epoch in the low 48 bits, piece count in the high 16. */
+#define SM_EPOCH_MASK ((UINT64_C(1) << 48) - 1)
+
+static inline uint64_t region_epoch(uint64_t region)
 {
-    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expected, timeout, NULL, 0);
+    return region & SM_EPOCH_MASK;
 }
 
-static void futex_wake_all(_Atomic uint32_t *word)
+static inline unsigned region_pieces(uint64_t region)
 {
-    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+    return (unsigned)(region >> 48);
+}
+
+/* The futex word: the low 32 bits of the epoch, which change with every epoch. The kernel
+ * reads 32 bits at this address; it never writes them. */
+static inline uint32_t *futex_word(sm_sched *s)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (uint32_t *)(void *)&s->region;
+#else
+    return (uint32_t *)(void *)&s->region + 1;
+#endif
+}
+
+/* Returns on a wake, a signal, the timeout (NULL: none), or at once when the word no longer
+ * holds @p expected; the caller re-checks in every case. */
+static void futex_wait(sm_sched *s, uint32_t expected, const struct timespec *timeout)
+{
+    syscall(SYS_futex, futex_word(s), FUTEX_WAIT_PRIVATE, expected, timeout, NULL, 0);
+}
+
+/* Starts a new epoch with @p n_pieces root pieces and wakes parked workers. Only one thread
+ * publishes at a time (root_lock, or a stopping sched). Returns the new epoch. */
+static uint64_t publish(sm_sched *s, unsigned n_pieces)
+{
+    uint64_t e = region_epoch(atomic_load_explicit(&s->region, memory_order_relaxed) + 1);
+    /* seq_cst, for two partners. As a release it publishes root_job and the range, written
+     * just before; pairs with the acquire load of region in sm_worker_loop. As a seq_cst
+     * store followed by the seq_cst load of n_sleeping, it is one half of a Dekker pair with
+     * park(), which raises n_sleeping and then reads region: either the sleeper sees the new
+     * epoch and stays up, or the load below sees the sleeper and wakes it. */
+    atomic_store_explicit(&s->region, (uint64_t)n_pieces << 48 | e, memory_order_seq_cst);
+    if (atomic_load_explicit(&s->n_sleeping, memory_order_seq_cst) > 0)
+        syscall(SYS_futex, futex_word(s), FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+    return e;
 }
 
 void sm_sched_wake(sm_sched *s)
 {
-    /* seq_cst: Dekker pair with park(), which raises n_sleeping and then reads epoch: either
-     * the sleeper sees the new epoch and stays up, or this load sees it and wakes it. */
-    atomic_fetch_add_explicit(&s->epoch, 1, memory_order_seq_cst);
-    if (atomic_load_explicit(&s->n_sleeping, memory_order_seq_cst) > 0)
-        futex_wake_all(&s->epoch);
+    publish(s, 0);
 }
 
 /* Runs a task taken from a deque (stolen, or popped out of join order) and marks it done. */
@@ -131,6 +160,8 @@ static void join(sm_worker *w, sm_task *t)
     /* acquire: pairs with the release store of done in run_task(); the thief's writes are
      * visible once it is seen. */
     while (!atomic_load_explicit(&t->done, memory_order_acquire)) {
+        /* Items older than t may still be private: hand them out if someone asks. */
+        sm_deque_poll(&w->dq);
         sm_task *x = steal(w);
         if (x != NULL)
             run_task(w, x);
@@ -157,11 +188,12 @@ static bool sync_task(sm_worker *w, sm_task *t)
     }
 }
 
-/* Offers t to thieves; false when the deque is full (run it inline then). */
-static inline bool offer(sm_worker *w, sm_task *t)
+/* Offers t to thieves: at once when @p public_now, else when one asks (deque.h). False when
+ * the deque is full (run it inline then). */
+static inline bool offer(sm_worker *w, sm_task *t, bool public_now)
 {
     atomic_store_explicit(&t->done, 0, memory_order_relaxed);
-    return sm_deque_push(&w->dq, t);
+    return sm_deque_push(&w->dq, t, public_now);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -182,19 +214,19 @@ static void range_run(sm_worker *w, const struct sm_range_job *job, size_t b, si
     for (;;) {
         while (b < e) {
             size_t n = e - b;
-            /* Down to about one piece per worker, offer eagerly, so every worker can start
-             * at once even if the pieces run long (or wait for each other). Below that, offer
-             * the upper half only while nobody has taken what was offered before: an
-             * un-stolen offer means no thief is hungry, and a deeper split would only add
-             * push/pop pairs. */
-            if (n > job->grain && k < SM_MAX_SPLITS &&
-                (n > job->eager || sm_deque_looks_empty(&w->dq))) {
+            /* Down to about one piece per worker, offer eagerly and publicly, so every worker
+             * can start at once even if the pieces run long (or wait for each other). Below
+             * that, offer the upper half privately, and only while nobody has taken what was
+             * offered before: an untaken offer means no thief is hungry, and a deeper split
+             * would only add push/pop pairs. A thief that wants it asks; the poll answers. */
+            bool eager = n > job->eager;
+            if (n > job->grain && k < SM_MAX_SPLITS && (eager || sm_deque_looks_empty(&w->dq))) {
                 sm_task *t = &offered[k];
                 t->exec = range_exec;
                 t->u.range.job = job;
                 t->u.range.begin = b + n / 2;
                 t->u.range.end = e;
-                if (offer(w, t)) {
+                if (offer(w, t, eager)) {
                     k++;
                     e = b + n / 2;
                     continue;
@@ -204,6 +236,7 @@ static void range_run(sm_worker *w, const struct sm_range_job *job, size_t b, si
             job->fn(job->ctx, b, ce, w->id);
             count(&w->st.tasks_run, 1);
             b = ce;
+            sm_deque_poll(&w->dq);
         }
         if (k == 0)
             return;
@@ -217,17 +250,100 @@ static void range_run(sm_worker *w, const struct sm_range_job *job, size_t b, si
 
 /* ---------------------------------------------------------------------------------------------
  * Root regions
+ *
+ * A range started outside any task is cut into one piece per worker (fewer if it is short)
+ * and published on the region line that idle workers poll: one store the caller makes, one
+ * line each worker reads, one claim on the worker's own line, one store of "finished" that
+ * the caller reads. Going through the deques instead cost about 6-8 cache-line transfers per
+ * fork-join (1.14 us; perf/README.md). Each piece is still split lazily by its runner, so an
+ * uneven range is balanced by stealing, and a piece whose worker is late (asleep, preempted)
+ * is claimed and run by whoever gets to it first.
  * ------------------------------------------------------------------------------------------ */
 
-/* Makes the calling thread worker 0 of s (serialized with other root regions) and wakes
- * parked workers. Returns the thread's previous worker, for root_leave. */
+/* Piece i of the published root range: an even split, the first (n % pieces) one longer. */
+static void piece_bounds(const sm_sched *s, unsigned n_pieces, unsigned i, size_t *b, size_t *e)
+{
+    size_t n = s->root_end - s->root_begin;
+    size_t q = n / n_pieces, r = n % n_pieces;
+    *b = s->root_begin + i * q + (i < r ? i : r);
+    *e = *b + q + (i < r ? 1 : 0);
+}
+
+/* Claims piece i of epoch e for w and runs it. False when someone else has claimed it. */
+static bool try_piece(sm_worker *w, unsigned i, uint64_t e, unsigned n_pieces)
+{
+    sm_worker *v = w->s->w[i];
+    uint64_t c = atomic_load_explicit(&v->piece_claimed, memory_order_relaxed);
+    /* Relaxed: the claim only has to be atomic (one runner per piece). What the runner reads
+     * next was published by the region store it acquired before getting here, and a claim
+     * that succeeds proves that region is still running: it cannot finish without this
+     * piece, and epochs do not repeat. */
+    if (c == e || !atomic_compare_exchange_strong_explicit(
+                      &v->piece_claimed, &c, e, memory_order_relaxed, memory_order_relaxed))
+        return false;
+    size_t b, end;
+    piece_bounds(w->s, n_pieces, i, &b, &end);
+    range_run(w, &w->s->root_job, b, end);
+    /* release: publishes the piece's effects; pairs with the acquire load in root_join. */
+    atomic_store_explicit(&v->piece_finished, e, memory_order_release);
+    return true;
+}
+
+/* A worker that saw a new region: its own piece first, then any piece nobody has claimed. */
+static void root_pieces(sm_worker *w, uint64_t region)
+{
+    uint64_t e = region_epoch(region);
+    unsigned n = region_pieces(region);
+    if ((unsigned)w->id >= n)
+        return;
+    try_piece(w, (unsigned)w->id, e, n);
+    for (unsigned j = 1; j < n; j++) {
+        if (j != (unsigned)w->id)
+            try_piece(w, j, e, n);
+    }
+}
+
+/* How long worker 0 waits for a piece's own worker before it looks at the claim, to run the
+ * piece itself if nobody has. Looking at once pulls the claim's line away from the worker just
+ * before it CASes it, one more line transfer on every fork-join; a worker that is awake claims
+ * within a few hundred nanoseconds, and one that is asleep takes 17-69 us to wake here. */
+#define SM_CLAIM_PATIENCE_NS 2000
+
+/* Worker 0's side: waits for every other piece of epoch e, helping with stolen work
+ * meanwhile and running pieces whose worker is late. */
+static void root_join(sm_worker *w0, uint64_t e, unsigned n_pieces)
+{
+    sm_sched *s = w0->s;
+    int64_t since = 0;
+    for (unsigned i = 1; i < n_pieces; i++) {
+        sm_worker *v = s->w[i];
+        unsigned spins = 0;
+        /* acquire: pairs with the release store of piece_finished in try_piece. */
+        while (atomic_load_explicit(&v->piece_finished, memory_order_acquire) != e) {
+            if (++spins % 32 == 0) {
+                int64_t now = now_ns();
+                if (since == 0)
+                    since = now;
+                else if (now - since >= SM_CLAIM_PATIENCE_NS && try_piece(w0, i, e, n_pieces))
+                    break;
+            }
+            sm_task *x = steal(w0);
+            if (x != NULL)
+                run_task(w0, x);
+            else
+                relax(s);
+        }
+    }
+}
+
+/* Makes the calling thread worker 0 of s (serialized with other root regions). Returns the
+ * thread's previous worker, for root_leave. */
 static sm_worker *root_enter(sm_sched *s)
 {
     pthread_mutex_lock(&s->root_lock);
     sm_worker *outer = sm_tls_worker;
     sm_tls_worker = s->w[0];
     atomic_store_explicit(&s->in_region, 1, memory_order_relaxed);
-    sm_sched_wake(s);
     return outer;
 }
 
@@ -243,20 +359,35 @@ void sm_parallel_for(sm_sched *s, size_t begin, size_t end, size_t grain, sm_ran
     if (begin >= end)
         return;
     size_t n = end - begin;
+    size_t p = (size_t)s->n_workers;
     if (grain == 0) {
-        grain = n / (4 * (size_t)s->n_workers);
+        grain = n / (4 * p);
         if (grain == 0)
             grain = 1;
     }
-    size_t per_worker = (n + (size_t)s->n_workers - 1) / (size_t)s->n_workers;
+    size_t per_worker = (n + p - 1) / p;
     struct sm_range_job job = {fn, ctx, grain, per_worker > grain ? per_worker : grain};
     sm_worker *w = sm_tls_worker;
     if (w != NULL && w->s == s) {
         range_run(w, &job, begin, end);
         return;
     }
+    size_t n_grains = (n + grain - 1) / grain;
+    unsigned n_pieces = (unsigned)(n_grains < p ? n_grains : p);
     sm_worker *outer = root_enter(s);
-    range_run(s->w[0], &job, begin, end);
+    sm_worker *w0 = s->w[0];
+    if (n_pieces <= 1) {
+        range_run(w0, &job, begin, end);
+    } else {
+        s->root_job = job;
+        s->root_begin = begin;
+        s->root_end = end;
+        uint64_t e = publish(s, n_pieces);
+        size_t b0, e0;
+        piece_bounds(s, n_pieces, 0, &b0, &e0);
+        range_run(w0, &s->root_job, b0, e0);
+        root_join(w0, e, n_pieces);
+    }
     root_leave(s, outer);
 }
 
@@ -289,6 +420,7 @@ void sm_task_group_init(sm_task_group *g, sm_sched *s)
         g->outer = root_enter(s);
         g->w = s->w[0];
         g->root = 1;
+        publish(s, 0); /* idle workers come and steal; parked ones wake */
     }
 }
 
@@ -297,7 +429,7 @@ void sm_task_spawn(sm_task_group *g, sm_task *t, sm_task_fn fn, void *arg)
     t->exec = call_exec;
     t->u.call.fn = fn;
     t->u.call.arg = arg;
-    if (offer(g->w, t)) {
+    if (offer(g->w, t, false)) {
         t->prev = g->last;
         g->last = t;
     } else {
@@ -324,13 +456,14 @@ void sm_task_group_wait(sm_task_group *g)
 static bool any_work(const sm_worker *w)
 {
     for (int i = 0; i < w->n_victims; i++) {
-        if (!sm_deque_looks_empty(&w->s->w[w->victims[i]]->dq))
+        if (sm_deque_has_public(&w->s->w[w->victims[i]]->dq))
             return true;
     }
     return false;
 }
 
-/* Sleeps until sm_sched_wake, unless work or a wake arrived since the worker last looked.
+/* Sleeps until the next epoch, unless one began or public work appeared since the worker last
+ * looked.
  *
  * Work offered inside a region does not wake sleepers: that would need a full fence on every
  * push (Dekker between the push and n_sleeping), a large part of a spawn's cost. A worker that
@@ -342,29 +475,38 @@ static bool any_work(const sm_worker *w)
 static void park(sm_worker *w)
 {
     sm_sched *s = w->s;
-    /* seq_cst: the other half of the Dekker pair in sm_sched_wake (see there). */
+    /* seq_cst: the other half of the Dekker pair in publish() (see there). */
     atomic_fetch_add_explicit(&s->n_sleeping, 1, memory_order_seq_cst);
-    uint32_t e = atomic_load_explicit(&s->epoch, memory_order_seq_cst);
-    if (e == w->seen_epoch && !any_work(w) &&
+    uint64_t r = atomic_load_explicit(&s->region, memory_order_seq_cst);
+    if (region_epoch(r) == w->seen_epoch && !any_work(w) &&
         !atomic_load_explicit(&s->stop, memory_order_relaxed)) {
         static const struct timespec in_region = {0, SM_PARK_IN_REGION_NS};
         count(&w->st.sleeps, 1);
-        futex_wait(&s->epoch, e,
+        futex_wait(s, (uint32_t)r,
                    atomic_load_explicit(&s->in_region, memory_order_relaxed) ? &in_region : NULL);
     }
     atomic_fetch_sub_explicit(&s->n_sleeping, 1, memory_order_relaxed);
-    w->seen_epoch = atomic_load_explicit(&s->epoch, memory_order_relaxed);
 }
 
 void sm_worker_loop(sm_worker *w)
 {
     sm_sched *s = w->s;
     sm_tls_worker = w;
-    w->seen_epoch = atomic_load_explicit(&s->epoch, memory_order_relaxed);
+    /* w->seen_epoch starts at 0, the epoch before any region: a region published before this
+     * thread got here (create returns once workers are bound, not once they loop) is seen. */
     int64_t idle_since = now_ns();
     unsigned misses = 0;
     /* acquire: pairs with the release store of stop in sm_sched_free. */
     while (!atomic_load_explicit(&s->stop, memory_order_acquire)) {
+        /* acquire: pairs with the seq_cst store in publish(); the root range is visible. */
+        uint64_t r = atomic_load_explicit(&s->region, memory_order_acquire);
+        if (region_epoch(r) != w->seen_epoch) {
+            w->seen_epoch = region_epoch(r);
+            root_pieces(w, r);
+            misses = 0;
+            idle_since = now_ns();
+            continue;
+        }
         sm_task *t = steal(w);
         if (t != NULL) {
             run_task(w, t);

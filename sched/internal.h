@@ -18,6 +18,14 @@
  * work runs inline. */
 #define SM_DEQUE_CAPACITY 1024
 
+/* A range being run: the body, its context, and how finely to split it (exec.c). */
+struct sm_range_job {
+    sm_range_fn fn;
+    void *ctx;
+    size_t grain;
+    size_t eager; /* ranges longer than this are offered even when the deque is not empty */
+};
+
 /* Counters are written by their worker only (load + store, no locked RMW) and read by anyone. */
 typedef struct sm_worker_counters {
     _Atomic uint64_t tasks_run, steals_local, steals_remote, steals_failed, sleeps, busy_ns;
@@ -30,7 +38,14 @@ typedef struct sm_worker {
     int id;
     int n_victims, n_local;
     const int *victims;  /* the plan's victim order: nearest first */
-    uint32_t seen_epoch; /* the sched's epoch when this worker last looked; see park() */
+    uint64_t seen_epoch; /* the sched's epoch when this worker last looked; see park() */
+    /* Piece `id` of a root range (see sm_sched.region): the epoch of the last region whose
+     * piece was claimed (CAS, normally by this worker, by another when this one is late) and
+     * finished. Written by whoever runs the piece; read by worker 0 while it joins the region. */
+    _Alignas(64) _Atomic uint64_t piece_claimed;
+    /* Its own line: worker 0 polls it while the piece runs, and must not pull the claim's line
+     * away from the worker that is about to CAS it. */
+    _Alignas(64) _Atomic uint64_t piece_finished;
     _Alignas(64) sm_worker_counters st;
 } sm_worker;
 
@@ -53,11 +68,22 @@ typedef struct sm_sched {
     int n_reported, go, start_failed;
     int first_bind_err, n_bind_failed;
 
-    /* Parking. epoch is the futex word: bumped whenever work appears that sleepers must see
-     * (a root region starts, the sched stops). Alone on its line: workers read it rarely. */
-    _Alignas(64) _Atomic uint32_t epoch;
+    /* The root region line: everything an idle worker reads to join a root range, so seeing
+     * one costs a single cache-line transfer. region packs the epoch (low 48 bits; its low 32
+     * are the futex word parked workers sleep on) with the number of pieces of the root range
+     * published with it (high 16 bits, 0 for a wake-up without a range), so a worker reads
+     * both in one load and cannot pair an epoch with another region's piece count; 48 bits do
+     * not wrap in years of regions, so a stale piece_claimed never equals a current epoch. The
+     * epoch is bumped whenever work appears that idle workers must see: a root range (its
+     * pieces are claimed through sm_worker.piece_claimed), a root task group, the sched
+     * stopping. The range itself follows: written by worker 0 before the region word, read by
+     * a worker only after it has claimed a piece, which proves the region is still running. */
+    _Alignas(64) _Atomic uint64_t region;
+    _Atomic int stop; /* read on every idle iteration, written once: it rides on this line */
+    struct sm_range_job root_job;
+    size_t root_begin, root_end;
+    /* Written by worker 0 at every root region; read by workers only when they park. */
     _Alignas(64) _Atomic int n_sleeping;
-    _Atomic int stop;
     _Atomic int in_region; /* a root region is running: parked workers sleep with a timeout */
 } sm_sched;
 
@@ -68,7 +94,8 @@ extern _Thread_local sm_worker *sm_tls_worker;
 /* Runs a worker thread's steal-run-park loop until the sched stops (exec.c). */
 void sm_worker_loop(sm_worker *w);
 
-/* Makes parked workers look for work again (exec.c). */
+/* Makes idle and parked workers look for work again (exec.c): bumps the epoch with no pieces.
+ * The caller must be the only one publishing (it holds root_lock, or no region can run). */
 void sm_sched_wake(sm_sched *s);
 
 #endif /* SM_SCHED_INTERNAL_H */

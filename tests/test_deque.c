@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* test_deque.c: the Chase-Lev deque: single-thread semantics, then the owner pushing and
- * popping against 1-3 concurrent thieves with every item taken exactly once. */
+/* test_deque.c: the split deque: single-thread semantics (private items, requests, publishing,
+ * taking back), then the owner pushing and popping against 1-3 concurrent thieves with every
+ * item taken exactly once. */
 #include "config.h"
 
 #include <pthread.h>
@@ -27,28 +28,76 @@ START_TEST(test_deque_rejects_bad_capacity)
     sm_deque d;
     ck_assert_int_eq(sm_deque_init(&d, 0), SM_E_INVAL);
     ck_assert_int_eq(sm_deque_init(&d, 1), SM_E_INVAL);
-    ck_assert_int_eq(sm_deque_init(&d, 6), SM_E_INVAL);
-    ck_assert_int_eq(sm_deque_init(&d, 8), SM_OK);
+    ck_assert_int_eq(sm_deque_init(&d, ((size_t)1 << 30) + 1), SM_E_INVAL);
+    ck_assert_int_eq(sm_deque_init(&d, 6), SM_OK);
     sm_deque_fini(&d);
 }
 END_TEST
 
-START_TEST(test_deque_owner_is_lifo_thief_is_fifo)
+/* New items are private: a thief sees nothing until it has asked and the owner has answered,
+ * and then gets the older half, oldest first. */
+START_TEST(test_deque_private_until_asked_then_older_half)
 {
     sm_deque d;
     ck_assert_int_eq(sm_deque_init(&d, 8), SM_OK);
     for (uintptr_t i = 0; i < 5; i++)
-        ck_assert(sm_deque_push(&d, item(i)));
+        ck_assert(sm_deque_push(&d, item(i), false));
     void *x = NULL;
+    ck_assert_int_eq(sm_deque_steal(&d, &x), SM_STEAL_EMPTY);
+    ck_assert(!sm_deque_has_public(&d));
+    ck_assert(!sm_deque_looks_empty(&d));
+    sm_deque_poll(&d); /* answers the request: 3 of the 5 (rounded up) */
+    ck_assert(sm_deque_has_public(&d));
     ck_assert_int_eq(sm_deque_steal(&d, &x), SM_STEAL_GOT);
-    ck_assert_uint_eq(id_of(x), 0); /* oldest */
+    ck_assert_uint_eq(id_of(x), 0);
     ck_assert_int_eq(sm_deque_steal(&d, &x), SM_STEAL_GOT);
     ck_assert_uint_eq(id_of(x), 1);
-    ck_assert_uint_eq(id_of(sm_deque_pop(&d)), 4); /* newest */
-    ck_assert_uint_eq(id_of(sm_deque_pop(&d)), 3);
-    ck_assert_uint_eq(id_of(sm_deque_pop(&d)), 2);
+    ck_assert_uint_eq(id_of(sm_deque_pop(&d)), 4); /* private */
+    ck_assert_uint_eq(id_of(sm_deque_pop(&d)), 3); /* private */
+    ck_assert_uint_eq(id_of(sm_deque_pop(&d)), 2); /* public, taken back */
     ck_assert_ptr_null(sm_deque_pop(&d));
+    ck_assert(sm_deque_looks_empty(&d));
+    sm_deque_fini(&d);
+}
+END_TEST
+
+/* A request stands until answered: with nothing private it is answered by the next push. */
+START_TEST(test_deque_request_answered_by_next_push)
+{
+    sm_deque d;
+    ck_assert_int_eq(sm_deque_init(&d, 8), SM_OK);
+    void *x = NULL;
     ck_assert_int_eq(sm_deque_steal(&d, &x), SM_STEAL_EMPTY);
+    sm_deque_poll(&d); /* nothing to give */
+    ck_assert(sm_deque_push(&d, item(7), false));
+    ck_assert_int_eq(sm_deque_steal(&d, &x), SM_STEAL_GOT);
+    ck_assert_uint_eq(id_of(x), 7);
+    /* Answered: the next push stays private. */
+    ck_assert(sm_deque_push(&d, item(8), false));
+    ck_assert(!sm_deque_has_public(&d));
+    ck_assert_uint_eq(id_of(sm_deque_pop(&d)), 8);
+    ck_assert_ptr_null(sm_deque_pop(&d)); /* 7 was stolen */
+    ck_assert(sm_deque_looks_empty(&d));
+    sm_deque_fini(&d);
+}
+END_TEST
+
+/* An eager push publishes everything private at once, without a request. */
+START_TEST(test_deque_public_push_publishes_all)
+{
+    sm_deque d;
+    ck_assert_int_eq(sm_deque_init(&d, 8), SM_OK);
+    ck_assert(sm_deque_push(&d, item(0), false));
+    ck_assert(sm_deque_push(&d, item(1), false));
+    ck_assert(sm_deque_push(&d, item(2), true));
+    void *x;
+    for (uintptr_t want = 0; want < 3; want++) {
+        ck_assert_int_eq(sm_deque_steal(&d, &x), SM_STEAL_GOT);
+        ck_assert_uint_eq(id_of(x), want);
+    }
+    ck_assert_int_eq(sm_deque_steal(&d, &x), SM_STEAL_EMPTY);
+    for (int i = 0; i < 3; i++)
+        ck_assert_ptr_null(sm_deque_pop(&d));
     ck_assert(sm_deque_looks_empty(&d));
     sm_deque_fini(&d);
 }
@@ -59,34 +108,42 @@ START_TEST(test_deque_refuses_push_when_full)
     sm_deque d;
     ck_assert_int_eq(sm_deque_init(&d, 4), SM_OK);
     for (uintptr_t i = 0; i < 4; i++)
-        ck_assert(sm_deque_push(&d, item(i)));
-    ck_assert(!sm_deque_push(&d, item(99)));
-    /* A steal frees the oldest slot, so one more push fits and lands in the recycled slot. */
+        ck_assert(sm_deque_push(&d, item(i), i == 0));
+    ck_assert(!sm_deque_push(&d, item(99), false));
+    /* Capacity bounds the depth: a stolen slot is free again only once the owner has joined
+     * down to it, so a steal alone does not make room, and a pop does. */
     void *x;
     ck_assert_int_eq(sm_deque_steal(&d, &x), SM_STEAL_GOT);
-    ck_assert(sm_deque_push(&d, item(4)));
-    ck_assert(!sm_deque_push(&d, item(99)));
-    for (uintptr_t want = 4; want >= 1; want--)
+    ck_assert_uint_eq(id_of(x), 0);
+    ck_assert(!sm_deque_push(&d, item(99), false));
+    ck_assert_uint_eq(id_of(sm_deque_pop(&d)), 3);
+    ck_assert(sm_deque_push(&d, item(4), false));
+    for (uintptr_t want = 4; want >= 1; want--) {
+        if (want == 3)
+            continue;
         ck_assert_uint_eq(id_of(sm_deque_pop(&d)), want);
-    ck_assert_ptr_null(sm_deque_pop(&d));
+    }
+    ck_assert_ptr_null(sm_deque_pop(&d)); /* slot 0: stolen */
+    ck_assert(sm_deque_looks_empty(&d));
     sm_deque_fini(&d);
 }
 END_TEST
 
-START_TEST(test_deque_wraps_around_many_times)
+/* Once everything public is stolen and joined, both ends restart low: a deque of capacity 4
+ * serves any number of rounds. */
+START_TEST(test_deque_restarts_after_everything_is_stolen)
 {
     sm_deque d;
     ck_assert_int_eq(sm_deque_init(&d, 4), SM_OK);
-    uintptr_t next = 0, expect_steal = 0;
-    /* Indices run far past the capacity: slots are reused modulo 4 throughout. */
+    uintptr_t next = 0;
     for (int round = 0; round < 1000; round++) {
-        ck_assert(sm_deque_push(&d, item(next++)));
-        ck_assert(sm_deque_push(&d, item(next++)));
+        ck_assert(sm_deque_push(&d, item(next++), false));
+        ck_assert(sm_deque_push(&d, item(next++), true));
         void *x;
         ck_assert_int_eq(sm_deque_steal(&d, &x), SM_STEAL_GOT);
-        ck_assert_uint_eq(id_of(x), expect_steal);
+        ck_assert_uint_eq(id_of(x), next - 2);
         ck_assert_uint_eq(id_of(sm_deque_pop(&d)), next - 1);
-        expect_steal = next;
+        ck_assert_ptr_null(sm_deque_pop(&d));
     }
     ck_assert(sm_deque_looks_empty(&d));
     sm_deque_fini(&d);
@@ -109,7 +166,8 @@ static void take(race *r, void *x)
 {
     uintptr_t id = id_of(x);
     ck_assert_uint_lt(id, N_ITEMS);
-    atomic_fetch_add_explicit(&r->taken[id], 1, memory_order_relaxed);
+    /* release: the thief is done with the slot; pairs with the acquire load in owner_pop. */
+    atomic_fetch_add_explicit(&r->taken[id], 1, memory_order_release);
 }
 
 static void *thief(void *arg)
@@ -136,6 +194,22 @@ static void *thief(void *arg)
     return NULL;
 }
 
+/* Pops the newest slot. When a thief took it, waits until the thief has read the item before
+ * the slot can be reused, as the scheduler's join waits for a stolen task (deque.h). Returns
+ * 1 when the owner took the item itself. */
+static int owner_pop(race *r, const uintptr_t *shadow)
+{
+    void *x = sm_deque_pop(&r->d);
+    if (x != NULL) {
+        ck_assert_uint_eq(id_of(x), shadow[r->d.head]);
+        take(r, x);
+        return 1;
+    }
+    while (atomic_load_explicit(&r->taken[shadow[r->d.head]], memory_order_acquire) == 0)
+        sched_yield();
+    return 0;
+}
+
 /* The owner pushes items in bursts of random size and pops a random share of them, so pops of
  * the last item race with steals often. */
 START_TEST(test_deque_owner_and_thieves_take_every_item_once)
@@ -153,6 +227,7 @@ START_TEST(test_deque_owner_and_thieves_take_every_item_once)
     for (int i = 0; i < n_thieves; i++)
         ck_assert_int_eq(pthread_create(&th[i], NULL, thief, &r), 0);
 
+    uintptr_t shadow[CAPACITY]; /* the item the owner pushed into each slot */
     uint64_t rng = 0x9E3779B97F4A7C15u * (uint64_t)(n_thieves + 1);
     long popped = 0;
     uintptr_t next = 0;
@@ -160,24 +235,22 @@ START_TEST(test_deque_owner_and_thieves_take_every_item_once)
         rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
         unsigned burst = 1 + (unsigned)(rng % 8);
         for (unsigned k = 0; k < burst && next < N_ITEMS; k++) {
-            if (!sm_deque_push(&r.d, item(next)))
+            /* Now and then an eager push, which publishes everything private. */
+            uint32_t slot = r.d.head;
+            if (!sm_deque_push(&r.d, item(next), (rng >> (k + 16)) % 16 == 0))
                 break; /* full: pop below makes room */
-            next++;
+            shadow[slot] = next++;
         }
+        /* A pop consumes the newest slot whether it returns the item or reports it stolen,
+         * as a join does; so the owner pops only while it has slots. */
         unsigned pops = (unsigned)((rng >> 8) % 8);
-        for (unsigned k = 0; k < pops; k++) {
-            void *x = sm_deque_pop(&r.d);
-            if (x == NULL)
-                break;
-            take(&r, x);
-            popped++;
-        }
+        for (unsigned k = 0; k < pops && r.d.head > 0; k++)
+            popped += owner_pop(&r, shadow);
+        if ((rng >> 40) % 4 == 0)
+            sm_deque_poll(&r.d);
     }
-    void *x;
-    while ((x = sm_deque_pop(&r.d)) != NULL) {
-        take(&r, x);
-        popped++;
-    }
+    while (r.d.head > 0)
+        popped += owner_pop(&r, shadow);
     /* release: pairs with the thieves' acquire load; they stop only after seeing it. */
     atomic_store_explicit(&r.owner_done, 1, memory_order_release);
     for (int i = 0; i < n_thieves; i++)
@@ -204,9 +277,11 @@ static Suite *deque_suite(void)
     Suite *s = suite_create("deque");
     TCase *single = tcase_create("single");
     tcase_add_test(single, test_deque_rejects_bad_capacity);
-    tcase_add_test(single, test_deque_owner_is_lifo_thief_is_fifo);
+    tcase_add_test(single, test_deque_private_until_asked_then_older_half);
+    tcase_add_test(single, test_deque_request_answered_by_next_push);
+    tcase_add_test(single, test_deque_public_push_publishes_all);
     tcase_add_test(single, test_deque_refuses_push_when_full);
-    tcase_add_test(single, test_deque_wraps_around_many_times);
+    tcase_add_test(single, test_deque_restarts_after_everything_is_stolen);
     suite_add_tcase(s, single);
 
     TCase *stress = tcase_create("stress");

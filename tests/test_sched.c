@@ -7,6 +7,7 @@
 #include <hwloc.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -258,6 +259,34 @@ static void steal_body(void *ctx, size_t b, size_t e, int worker)
     }
 }
 
+/* Runs sm_parallel_for from inside a task, where it splits through the deques: a root range is
+ * handed out in pieces, one per worker, without stealing. */
+typedef struct nested_for {
+    sm_sched *s;
+    size_t begin, end, grain;
+    sm_range_fn fn;
+    void *ctx;
+} nested_for;
+
+static void nested_for_task(void *arg, int worker)
+{
+    nested_for *n = arg;
+    (void)worker;
+    ck_assert_int_ge(sm_sched_current_worker(n->s), 0);
+    sm_parallel_for(n->s, n->begin, n->end, n->grain, n->fn, n->ctx);
+}
+
+static void parallel_for_in_task(sm_sched *s, size_t begin, size_t end, size_t grain,
+                                 sm_range_fn fn, void *ctx)
+{
+    nested_for n = {s, begin, end, grain, fn, ctx};
+    sm_task_group g;
+    sm_task t;
+    sm_task_group_init(&g, s);
+    sm_task_spawn(&g, &t, nested_for_task, &n);
+    sm_task_group_wait(&g);
+}
+
 static void sum_stats(sm_sched *s, sm_worker_stats *sum)
 {
     memset(sum, 0, sizeof *sum);
@@ -277,10 +306,11 @@ START_TEST(test_sched_idle_worker_steals_and_counts_it)
     steal_probe p = {.first_worker = -1};
     sm_worker_stats before, after;
     sum_stats(s, &before);
-    sm_parallel_for(s, 0, 64, 1, steal_body, &p);
+    parallel_for_in_task(s, 0, 64, 1, steal_body, &p);
     sum_stats(s, &after);
     ck_assert_int_eq(atomic_load(&p.other_seen), 1);
-    ck_assert_int_eq(after.tasks_run - before.tasks_run, atomic_load(&p.calls));
+    /* Every chunk, plus the task that ran the region. */
+    ck_assert_int_eq(after.tasks_run - before.tasks_run, atomic_load(&p.calls) + 1);
     ck_assert_int_eq(atomic_load(&p.calls), 64);
     /* One node on this topology: every steal is local. */
     ck_assert_uint_ge(after.steals_local - before.steals_local, 1);
@@ -304,7 +334,7 @@ START_TEST(test_sched_steals_across_nodes_count_as_remote)
     ck_assert_int_eq(info.node, 1);
     ck_assert_int_eq(info.n_local_victims, 0);
     steal_probe p = {.first_worker = -1};
-    sm_parallel_for(s, 0, 64, 1, steal_body, &p);
+    parallel_for_in_task(s, 0, 64, 1, steal_body, &p);
     ck_assert_int_eq(atomic_load(&p.other_seen), 1);
     sm_worker_stats st;
     ck_assert_int_eq(sm_sched_stats(s, 1, &st), SM_OK);
@@ -346,13 +376,19 @@ static void all_start_body(void *ctx, size_t b, size_t e, int worker)
     }
 }
 
+/* Loop index: threads 2..4 from outside any task (root pieces), then 2..4 from inside a task
+ * (the eager split through the deques). */
 START_TEST(test_sched_every_worker_gets_a_piece_at_once)
 {
-    int n_threads = _i;
+    int n_threads = 2 + _i % 3;
+    bool in_task = _i >= 3;
     sm_sched *s = make_sched(n_threads, SM_TOPOLOGY_SYSTEM, NULL);
     for (int round = 0; round < 5; round++) {
         all_start a = {.n = n_threads};
-        sm_parallel_for(s, 0, (size_t)n_threads, 1, all_start_body, &a);
+        if (in_task)
+            parallel_for_in_task(s, 0, (size_t)n_threads, 1, all_start_body, &a);
+        else
+            sm_parallel_for(s, 0, (size_t)n_threads, 1, all_start_body, &a);
         ck_assert_msg(!atomic_load(&a.timed_out), "round %d: only %d of %d chunks started", round,
                       atomic_load(&a.timed_out), n_threads);
         for (int w = 0; w < n_threads; w++)
@@ -575,7 +611,7 @@ static Suite *sched_suite(void)
     tcase_add_loop_test(run, test_sched_nested_regions_cover_every_pair_once, 1, 5);
     tcase_add_loop_test(run, test_sched_task_group_fib_matches_serial, 1, 5);
     tcase_add_test(run, test_sched_task_group_many_spawns_with_nested_regions);
-    tcase_add_loop_test(run, test_sched_every_worker_gets_a_piece_at_once, 2, 5);
+    tcase_add_loop_test(run, test_sched_every_worker_gets_a_piece_at_once, 0, 6);
     tcase_add_test(run, test_sched_idle_worker_steals_and_counts_it);
     tcase_add_test(run, test_sched_steals_across_nodes_count_as_remote);
     tcase_add_test(run, test_sched_idle_pool_parks_and_uses_no_cpu);
