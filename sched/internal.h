@@ -31,6 +31,10 @@ typedef struct sm_worker {
     int n_victims, n_local;
     const int *victims;  /* the plan's victim order: nearest first */
     uint32_t seen_epoch; /* the sched's epoch when this worker last looked; see park() */
+    /* Memory (alloc/): scratch on the worker's node, created and first touched by its own
+     * pinned thread; its thread's jemalloc heap counters (NULL in the malloc backend). */
+    struct sm_arena *scratch;
+    const uint64_t *heap_allocated, *heap_deallocated;
     _Alignas(64) sm_worker_counters st;
 } sm_worker;
 
@@ -59,6 +63,11 @@ typedef struct sm_sched {
     _Alignas(64) _Atomic int n_sleeping;
     _Atomic int stop;
     _Atomic int in_region; /* a root region is running: parked workers sleep with a timeout */
+
+    /* Memory, read-only after create: the slab provider over topo, and the capacity of each
+     * worker's scratch arena. */
+    _Alignas(64) struct sm_mem *mem;
+    size_t scratch_bytes;
 } sm_sched;
 
 /* The worker the calling thread is acting as (NULL outside any sched). Set for the life of a
