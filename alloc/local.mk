@@ -6,6 +6,8 @@ libsm_core_la_SOURCES += \
 	%D%/arena.h \
 	%D%/membind.c \
 	%D%/membind.h \
+	%D%/place.c \
+	%D%/place.h \
 	%D%/slab.h
 
 # One slab provider per build: je.c is the only file that includes jemalloc.h, and the malloc
