@@ -132,8 +132,7 @@ sm_status sm_mem_slab_get(sm_mem *m, int node, size_t size, void **out, char *er
         return sm_errbuf_set(err, err_len, SM_E_NOMEM,
                              "memory: no slab of %zu bytes on NUMA node %d (jemalloc mallocx)",
                              size, node);
-    sm_membind_slab(&m->mb, p, size, node);
-    sm_membind_touch(p, size);
+    sm_membind_place(&m->mb, p, size, node);
     atomic_fetch_add_explicit(&m->held[node], size, memory_order_relaxed);
     *out = p;
     return SM_OK;

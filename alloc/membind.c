@@ -54,6 +54,20 @@ int sm_membind_slab(sm_membind *mb, void *p, size_t size, int node)
     return 0;
 }
 
+void sm_membind_place(sm_membind *mb, void *p, size_t size, int node)
+{
+    int bound = sm_membind_slab(mb, p, size, node);
+    sm_membind_touch(p, size);
+#ifdef SM_DEBUG
+    int where = -1;
+    if (bound && sm_membind_locate(mb->topo, p, size, &where) == 0 && where != node)
+        sm_log(SM_LOG_WARN, "memory: slab of %zu bytes bound to NUMA node %d lies on node %d", size,
+               node, where);
+#else
+    (void)bound;
+#endif
+}
+
 int sm_membind_active(const sm_membind *mb)
 {
     return mb->this_system && atomic_load_explicit(&mb->refused, memory_order_relaxed) == 0;

@@ -46,6 +46,13 @@ sm_status sm_membind_init(sm_membind *mb, hwloc_topology_t topo, char *err, size
  */
 int sm_membind_slab(sm_membind *mb, void *p, size_t size, int node);
 
+/**
+ * What both backends do with a new slab: bind it (sm_membind_slab), then touch every page from
+ * the calling thread (sm_membind_touch). Builds with --enable-debug then ask where the pages
+ * landed and log a warning when a bound slab is not on its node.
+ */
+void sm_membind_place(sm_membind *mb, void *p, size_t size, int node);
+
 /* 1 while slabs are being bound: this machine's topology and no refusal so far. */
 int sm_membind_active(const sm_membind *mb);
 

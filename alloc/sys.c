@@ -82,8 +82,7 @@ sm_status sm_mem_slab_get(sm_mem *m, int node, size_t size, void **out, char *er
         return sm_errbuf_set(err, err_len, SM_E_NOMEM,
                              "memory: no slab of %zu bytes on NUMA node %d (posix_memalign: %s)",
                              size, node, strerror(rc));
-    sm_membind_slab(&m->mb, p, padded, node);
-    sm_membind_touch(p, padded);
+    sm_membind_place(&m->mb, p, padded, node);
     atomic_fetch_add_explicit(&m->held[node], size, memory_order_relaxed);
     *out = p;
     return SM_OK;
