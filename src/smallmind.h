@@ -210,8 +210,9 @@ SM_API void sm_sched_params_init(sm_sched_params *params);
  * @param out    receives the scheduler on success.
  * @return SM_OK; SM_E_INVAL for a bad field (the log names it); SM_E_IO for an unreadable
  *         XML file; SM_E_FORMAT for a synthetic description or XML hwloc rejects;
- *         SM_E_SYS when threads cannot be started or, with SM_PINNING_STRICT, bound;
- *         SM_E_NOMEM.
+ *         SM_E_SYS when threads cannot be started or, with SM_PINNING_STRICT, bound, or
+ *         when the allocator refuses a per-node arena; SM_E_NOMEM (also when a worker's
+ *         first scratch slab cannot be had).
  * Since 0.1.0.
  */
 SM_API sm_status sm_sched_create(const sm_sched_params *params, sm_sched **out);
