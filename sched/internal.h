@@ -39,6 +39,10 @@ typedef struct sm_worker {
     int n_victims, n_local;
     const int *victims;  /* the plan's victim order: nearest first */
     uint64_t seen_epoch; /* the sched's epoch when this worker last looked; see park() */
+    /* Memory (alloc/): scratch on the worker's node, created and first touched by its own
+     * pinned thread; its thread's jemalloc heap counters (NULL in the malloc backend). */
+    struct sm_arena *scratch;
+    const uint64_t *heap_allocated, *heap_deallocated;
     /* Piece `id` of a root range (see sm_sched.region): the epoch of the last region whose
      * piece was claimed (CAS, normally by this worker, by another when this one is late) and
      * finished. Written by whoever runs the piece; read by worker 0 while it joins the region. */
@@ -85,6 +89,11 @@ typedef struct sm_sched {
     /* Written by worker 0 at every root region; read by workers only when they park. */
     _Alignas(64) _Atomic int n_sleeping;
     _Atomic int in_region; /* a root region is running: parked workers sleep with a timeout */
+
+    /* Memory, read-only after create: the slab provider over topo, and the capacity of each
+     * worker's scratch arena. */
+    _Alignas(64) struct sm_mem *mem;
+    size_t scratch_bytes;
 } sm_sched;
 
 /* The worker the calling thread is acting as (NULL outside any sched). Set for the life of a

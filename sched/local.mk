@@ -6,6 +6,7 @@ libsm_core_la_SOURCES += \
 	%D%/deque.h \
 	%D%/exec.c \
 	%D%/internal.h \
+	%D%/mem.h \
 	%D%/plan.c \
 	%D%/plan.h \
 	%D%/sched.c \

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc/arena.h"
+#include "alloc/slab.h"
 #include "log.h"
+#include "mem.h"
 #include "topo.h"
 
 /* Upper bounds that catch garbage in a params struct rather than limit real machines. */
@@ -27,6 +30,7 @@ void sm_sched_params_init(sm_sched_params *p)
     p->topology_source = SM_TOPOLOGY_SYSTEM;
     p->topology = NULL;
     p->use_smt = 0;
+    p->scratch_bytes = 0;
 }
 
 static sm_status check_params(const sm_sched_params *p)
@@ -60,6 +64,33 @@ static sm_status check_params(const sm_sched_params *p)
     return SM_OK;
 }
 
+/* Makes worker @p id's scratch arena on its node. Called on the worker's own thread after it
+ * is bound, so the slab's pages are first touched there even when memory binding is refused. */
+static sm_status scratch_create(sm_sched *s, sm_worker *w)
+{
+    char name[32], err[256] = "";
+    snprintf(name, sizeof name, "scratch[%d]", w->id);
+    sm_status st = sm_arena_create(s->mem, name, s->plan->w[w->id].node, s->scratch_bytes,
+                                   SM_SCHED_SCRATCH_FIRST_BYTES, &w->scratch, err, sizeof err);
+    if (st != SM_OK)
+        sm_log(SM_LOG_ERROR, "sched: worker %d: %s", w->id, err);
+    /* Counters are an extra for statistics: without them (malloc backend) the run goes on. */
+    if (sm_mem_thread_counters(&w->heap_allocated, &w->heap_deallocated) != SM_OK) {
+        w->heap_allocated = NULL;
+        w->heap_deallocated = NULL;
+    }
+    return st;
+}
+
+static void worker_free(sm_worker *w)
+{
+    if (w == NULL)
+        return;
+    sm_arena_free(w->scratch);
+    sm_deque_fini(&w->dq);
+    free(w);
+}
+
 /* Allocates worker @p id's state from the thread that will run it, after that thread is bound,
  * so the pages are first touched on the worker's NUMA node. */
 static sm_status worker_alloc(sm_sched *s, int id)
@@ -78,16 +109,13 @@ static sm_status worker_alloc(sm_sched *s, int id)
     w->n_victims = s->plan->w[id].n_victims;
     w->n_local = s->plan->w[id].n_local;
     w->victims = s->plan->w[id].victims;
+    st = scratch_create(s, w);
+    if (st != SM_OK) {
+        worker_free(w);
+        return st;
+    }
     s->w[id] = w;
     return SM_OK;
-}
-
-static void worker_free(sm_worker *w)
-{
-    if (w == NULL)
-        return;
-    sm_deque_fini(&w->dq);
-    free(w);
 }
 
 struct start_arg {
@@ -102,8 +130,8 @@ static void report(sm_sched *s, int bind_err, sm_status alloc_status)
         if (s->n_bind_failed++ == 0)
             s->first_bind_err = bind_err;
     }
-    if (alloc_status != SM_OK)
-        s->start_failed = 1;
+    if (alloc_status != SM_OK && s->start_failed == 0)
+        s->start_failed = alloc_status;
     s->n_reported++;
     pthread_cond_broadcast(&s->start_cv);
 }
@@ -149,6 +177,7 @@ static void destroy(sm_sched *s, int n_started)
     }
     free(s->w);
     free(s->threads);
+    sm_mem_free(s->mem);
     sm_plan_free(s->plan);
     if (s->topo != NULL)
         hwloc_topology_destroy(s->topo);
@@ -228,7 +257,7 @@ static sm_status start_workers(sm_sched *s, int *n_started)
     while (s->n_reported < s->n_workers)
         pthread_cond_wait(&s->start_cv, &s->start_mu);
     pthread_mutex_unlock(&s->start_mu);
-    return s->start_failed ? SM_E_NOMEM : SM_OK;
+    return s->start_failed != 0 ? (sm_status)s->start_failed : SM_OK;
 }
 
 static sm_status check_binding(sm_sched *s)
@@ -277,6 +306,14 @@ sm_status sm_sched_create(const sm_sched_params *params, sm_sched **out)
     s->oversubscribed = s->n_workers > sm_topo_online_cpus();
     int spin_us = params->spin_us < 0 ? SM_SCHED_DEFAULT_SPIN_US : params->spin_us;
     s->spin_ns = s->oversubscribed ? 0 : (int64_t)spin_us * 1000;
+    s->scratch_bytes =
+        params->scratch_bytes == 0 ? SM_SCHED_DEFAULT_SCRATCH_BYTES : params->scratch_bytes;
+    char err[256] = "";
+    st = sm_mem_create(s->topo, &s->mem, err, sizeof err);
+    if (st != SM_OK) {
+        sm_log(SM_LOG_ERROR, "sched: %s", err);
+        goto fail;
+    }
     s->w = calloc((size_t)s->n_workers, sizeof *s->w);
     s->threads = calloc((size_t)s->n_workers, sizeof *s->threads);
     if (s->w == NULL || s->threads == NULL) {
@@ -359,4 +396,39 @@ sm_status sm_sched_stats(const sm_sched *s, int worker, sm_worker_stats *out)
     };
     *out = st;
     return SM_OK;
+}
+
+sm_status sm_sched_alloc_stats(const sm_sched *s, int worker, sm_alloc_stats *out)
+{
+    if (s == NULL || out == NULL)
+        return SM_E_INVAL;
+    if (worker < 0 || worker >= s->n_workers)
+        return SM_E_RANGE;
+    const sm_worker *w = s->w[worker];
+    sm_arena_stats as;
+    sm_arena_get_stats(w->scratch, &as);
+    sm_alloc_stats st = {
+        .scratch_used_bytes = as.used_bytes,
+        .scratch_high_water_bytes = as.high_water_bytes,
+        .scratch_capacity_bytes = as.capacity_bytes,
+        .scratch_slab_bytes = as.slab_bytes,
+        .scratch_grows = as.n_grows,
+        .heap_allocated_bytes = w->heap_allocated != NULL ? *w->heap_allocated : 0,
+        .heap_deallocated_bytes = w->heap_deallocated != NULL ? *w->heap_deallocated : 0,
+        .heap_counted = w->heap_allocated != NULL,
+    };
+    *out = st;
+    return SM_OK;
+}
+
+sm_mem *sm_sched_mem(sm_sched *s)
+{
+    return s->mem;
+}
+
+sm_arena *sm_sched_scratch(sm_sched *s, int worker)
+{
+    if (worker < 0 || worker >= s->n_workers)
+        return NULL;
+    return s->w[worker]->scratch;
 }

@@ -180,12 +180,21 @@ typedef struct sm_sched_params {
     sm_topology_source topology_source; /**< default SM_TOPOLOGY_SYSTEM */
     const char *topology;               /**< description or XML path; borrowed during create */
     int use_smt;                        /**< nonzero: SMT siblings may host workers too */
+    size_t scratch_bytes; /**< capacity of each worker's scratch arena; 0 = default (since 0.1.0) */
 } sm_sched_params;
 
 /** The default idle spin, in microseconds: longer than the serial gaps between the regions
  * of one decoded token (sampling, bookkeeping), short enough that an idle pool stops using
  * CPU within a few milliseconds. */
 #define SM_SCHED_DEFAULT_SPIN_US 3000
+
+/** The default capacity of each worker's scratch arena: 64 MiB. It is a ceiling, not an
+ * up-front allocation: each worker takes SM_SCHED_SCRATCH_FIRST_BYTES at start-up and more,
+ * doubling, only when an evaluation needs it. */
+#define SM_SCHED_DEFAULT_SCRATCH_BYTES ((size_t)64 << 20)
+
+/** What each worker's scratch arena takes at start-up (or the capacity, if smaller): 256 KiB. */
+#define SM_SCHED_SCRATCH_FIRST_BYTES ((size_t)256 << 10)
 
 /**
  * Sets @p params to the defaults: one worker per core, compact, pinned, default spin, this
@@ -201,8 +210,9 @@ SM_API void sm_sched_params_init(sm_sched_params *params);
  * @param out    receives the scheduler on success.
  * @return SM_OK; SM_E_INVAL for a bad field (the log names it); SM_E_IO for an unreadable
  *         XML file; SM_E_FORMAT for a synthetic description or XML hwloc rejects;
- *         SM_E_SYS when threads cannot be started or, with SM_PINNING_STRICT, bound;
- *         SM_E_NOMEM.
+ *         SM_E_SYS when threads cannot be started or, with SM_PINNING_STRICT, bound, or
+ *         when the allocator refuses a per-node arena; SM_E_NOMEM (also when a worker's
+ *         first scratch slab cannot be had).
  * Since 0.1.0.
  */
 SM_API sm_status sm_sched_create(const sm_sched_params *params, sm_sched **out);
@@ -254,6 +264,29 @@ typedef struct sm_worker_stats {
  * @return SM_OK, or SM_E_RANGE for a bad index. Since 0.1.0.
  */
 SM_API sm_status sm_sched_stats(const sm_sched *sched, int worker, sm_worker_stats *out);
+
+/** Memory use of one worker: its scratch arena, and its thread's heap traffic. */
+typedef struct sm_alloc_stats {
+    uint64_t scratch_used_bytes;       /**< bytes of scratch in use now (0 between regions) */
+    uint64_t scratch_high_water_bytes; /**< the most scratch in use at once, since create */
+    uint64_t scratch_capacity_bytes;   /**< the scratch arena's ceiling (scratch_bytes) */
+    uint64_t scratch_slab_bytes;       /**< bytes the scratch arena holds (taken, never shrunk) */
+    uint64_t scratch_grows;            /**< slabs it took after start-up: heap allocations */
+    uint64_t heap_allocated_bytes;     /**< cumulative bytes allocated by the worker's thread */
+    uint64_t heap_deallocated_bytes;   /**< cumulative bytes it freed */
+    int heap_counted; /**< 1 when heap_* are measured (jemalloc's per-thread counters); 0 in a
+                           build with --with-arena-backend=malloc, where they stay 0 */
+} sm_alloc_stats;
+
+/**
+ * Reads worker @p worker's memory use. The heap counters cover every allocation the worker's
+ * thread makes (the library's and, through the process-wide malloc, anyone's), so the
+ * difference across a region is what that region allocated on that worker: 0 once scratch
+ * has grown to size. Worker 0's thread is the one that called sm_sched_create, which must
+ * still be running. Call between parallel regions: values read during one may be stale.
+ * @return SM_OK, SM_E_INVAL (NULL argument) or SM_E_RANGE (bad index). Since 0.1.0.
+ */
+SM_API sm_status sm_sched_alloc_stats(const sm_sched *sched, int worker, sm_alloc_stats *out);
 
 #ifdef __cplusplus
 }

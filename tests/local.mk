@@ -22,7 +22,11 @@ SM_CHECK_TESTS = \
 	tests/test_log \
 	tests/test_deque \
 	tests/test_plan \
-	tests/test_sched
+	tests/test_sched \
+	tests/test_arena \
+	tests/test_scratch \
+	tests/test_zero_alloc \
+	tests/test_place
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -45,6 +49,22 @@ tests_test_plan_LDADD = $(SM_TEST_LIBS)
 tests_test_sched_SOURCES = %D%/test_sched.c %D%/sm_test.h
 tests_test_sched_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_sched_LDADD = $(SM_TEST_LIBS)
+
+tests_test_arena_SOURCES = %D%/test_arena.c %D%/sm_test.h
+tests_test_arena_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_arena_LDADD = $(SM_TEST_LIBS)
+
+tests_test_scratch_SOURCES = %D%/test_scratch.c %D%/sm_test.h %D%/sm_test_region.h
+tests_test_scratch_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_scratch_LDADD = $(SM_TEST_LIBS)
+
+tests_test_zero_alloc_SOURCES = %D%/test_zero_alloc.c %D%/sm_test.h %D%/sm_test_region.h
+tests_test_zero_alloc_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_zero_alloc_LDADD = $(SM_TEST_LIBS)
+
+tests_test_place_SOURCES = %D%/test_place.c %D%/sm_test.h
+tests_test_place_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_place_LDADD = $(SM_TEST_LIBS)
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing
