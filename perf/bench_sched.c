@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "common.h"
-#include "sched/parallel.h"
+#include "sched/group.h"
 #include "smallmind.h"
 
 typedef struct region_ctx {

@@ -13,9 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* initial-exec: the library is linked, not dlopen'ed, by its users, and this makes the access
- * a single %fs-relative load instead of a __tls_get_addr call on every region. */
-_Thread_local sm_worker *sm_tls_worker __attribute__((tls_model("initial-exec")));
+_Thread_local sm_worker *sm_tls_worker SM_TLS_MODEL;
 
 /* Seeing a root range must cost one line transfer (internal.h). */
 _Static_assert(offsetof(sm_sched, n_sleeping) - offsetof(sm_sched, region) == 64,
@@ -23,12 +21,6 @@ _Static_assert(offsetof(sm_sched, n_sleeping) - offsetof(sm_sched, region) == 64
 
 /* A region shorter than this many halvings cannot need more offered pieces per frame. */
 #define SM_MAX_SPLITS 48
-
-static inline void count(_Atomic uint64_t *c, uint64_t v)
-{
-    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
-                          memory_order_relaxed);
-}
 
 static inline int64_t now_ns(void)
 {
@@ -113,7 +105,7 @@ static void run_task(sm_worker *w, sm_task *t)
 #endif
     t->exec(t, w);
 #ifdef SM_STATS
-    count(&w->st.busy_ns, (uint64_t)(now_ns() - t0));
+    sm_count(&w->st.busy_ns, (uint64_t)(now_ns() - t0));
 #endif
     /* release: publishes everything the task wrote; pairs with the acquire load of done in
      * join(). The owner may free the task's frame right after, so t is not touched again. */
@@ -131,10 +123,10 @@ static sm_task *steal_range(sm_worker *w, int from, int to)
             void *x;
             sm_steal_result r = sm_deque_steal(&v->dq, &x);
             if (r == SM_STEAL_GOT) {
-                count(i < w->n_local ? &w->st.steals_local : &w->st.steals_remote, 1);
+                sm_count(i < w->n_local ? &w->st.steals_local : &w->st.steals_remote, 1);
                 return x;
             }
-            count(&w->st.steals_failed, 1);
+            sm_count(&w->st.steals_failed, 1);
             if (r == SM_STEAL_EMPTY)
                 break;
         }
@@ -170,9 +162,8 @@ static void join(sm_worker *w, sm_task *t)
     }
 }
 
-/* Joins t, the newest of w's offered tasks. Returns true when t was still in w's deque, in
- * which case the caller runs it inline; false once a thief has run it. */
-static bool sync_task(sm_worker *w, sm_task *t)
+/* sync_task's slow path: t is public (or gone), or something newer is still in the deque. */
+static bool sync_task_slow(sm_worker *w, sm_task *t)
 {
     for (;;) {
         sm_task *p = sm_deque_pop(&w->dq);
@@ -186,6 +177,20 @@ static bool sync_task(sm_worker *w, sm_task *t)
          * one. Running it is always correct; its own join then finds it done. */
         run_task(w, p);
     }
+}
+
+/* Joins t, the newest of w's offered tasks. Returns true when t was still in w's deque, in
+ * which case the caller runs it inline; false once a thief has run it. The usual case, t
+ * private and on top, is inlined: it is most of a spawn's cost. */
+static inline bool sync_task(sm_worker *w, sm_task *t)
+{
+    sm_deque *d = &w->dq;
+    if (d->head != d->split &&
+        atomic_load_explicit(&d->slots[d->head - 1], memory_order_relaxed) == t) {
+        d->head--;
+        return true;
+    }
+    return sync_task_slow(w, t);
 }
 
 /* Offers t to thieves: at once when @p public_now, else when one asks (deque.h). False when
@@ -234,7 +239,7 @@ static void range_run(sm_worker *w, const struct sm_range_job *job, size_t b, si
             }
             size_t ce = n > job->grain ? b + job->grain : e;
             job->fn(job->ctx, b, ce, w->id);
-            count(&w->st.tasks_run, 1);
+            sm_count(&w->st.tasks_run, 1);
             b = ce;
             sm_deque_poll(&w->dq);
         }
@@ -401,52 +406,29 @@ int sm_sched_current_worker(const sm_sched *s)
  * Task groups
  * ------------------------------------------------------------------------------------------ */
 
-static void call_exec(sm_task *t, sm_worker *w)
+void sm_task_call_exec(sm_task *t, sm_worker *w)
 {
     t->u.call.fn(t->u.call.arg, w->id);
-    count(&w->st.tasks_run, 1);
+    sm_count(&w->st.tasks_run, 1);
 }
 
-void sm_task_group_init(sm_task_group *g, sm_sched *s)
+void sm_task_group_open_root(sm_task_group *g, sm_sched *s)
 {
-    g->s = s;
-    g->last = NULL;
-    g->outer = NULL;
-    sm_worker *w = sm_tls_worker;
-    if (w != NULL && w->s == s) {
-        g->w = w;
-        g->root = 0;
-    } else {
-        g->outer = root_enter(s);
-        g->w = s->w[0];
-        g->root = 1;
-        publish(s, 0); /* idle workers come and steal; parked ones wake */
-    }
+    g->outer = root_enter(s);
+    g->w = s->w[0];
+    g->root = 1;
+    publish(s, 0); /* idle workers come and steal; parked ones wake */
 }
 
-void sm_task_spawn(sm_task_group *g, sm_task *t, sm_task_fn fn, void *arg)
+void sm_task_group_close_root(sm_task_group *g)
 {
-    t->exec = call_exec;
-    t->u.call.fn = fn;
-    t->u.call.arg = arg;
-    if (offer(g->w, t, false)) {
-        t->prev = g->last;
-        g->last = t;
-    } else {
-        call_exec(t, g->w);
-    }
+    root_leave(g->s, g->outer);
 }
 
-void sm_task_group_wait(sm_task_group *g)
+void sm_task_join_slow(sm_worker *w, sm_task *t)
 {
-    sm_worker *w = g->w;
-    for (sm_task *t = g->last; t != NULL; t = t->prev) {
-        if (sync_task(w, t))
-            call_exec(t, w);
-    }
-    g->last = NULL;
-    if (g->root)
-        root_leave(g->s, g->outer);
+    if (sync_task_slow(w, t))
+        sm_task_call_exec(t, w);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -481,7 +463,7 @@ static void park(sm_worker *w)
     if (region_epoch(r) == w->seen_epoch && !any_work(w) &&
         !atomic_load_explicit(&s->stop, memory_order_relaxed)) {
         static const struct timespec in_region = {0, SM_PARK_IN_REGION_NS};
-        count(&w->st.sleeps, 1);
+        sm_count(&w->st.sleeps, 1);
         futex_wait(s, (uint32_t)r,
                    atomic_load_explicit(&s->in_region, memory_order_relaxed) ? &in_region : NULL);
     }

@@ -97,8 +97,25 @@ typedef struct sm_sched {
 } sm_sched;
 
 /* The worker the calling thread is acting as (NULL outside any sched). Set for the life of a
- * worker thread, and for the duration of a root region on the thread that started it. */
-extern _Thread_local sm_worker *sm_tls_worker;
+ * worker thread, and for the duration of a root region on the thread that started it.
+ * initial-exec: the library is linked, not dlopen'ed, by its users, and this makes the access
+ * a single %fs-relative load instead of a __tls_get_addr call on every spawn. */
+#define SM_TLS_MODEL __attribute__((tls_model("initial-exec")))
+extern _Thread_local sm_worker *sm_tls_worker SM_TLS_MODEL;
+
+/* Adds to a counter of the calling worker's own: a load and a store, no locked RMW, since
+ * only its worker writes it (readers may see a slightly old value). */
+static inline void sm_count(_Atomic uint64_t *c, uint64_t v)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
+                          memory_order_relaxed);
+}
+
+/* Task groups' out-of-line halves (exec.c); the inline halves are in group.h. */
+void sm_task_call_exec(sm_task *t, sm_worker *w);
+void sm_task_group_open_root(sm_task_group *g, sm_sched *s);
+void sm_task_group_close_root(sm_task_group *g);
+void sm_task_join_slow(sm_worker *w, sm_task *t);
 
 /* Runs a worker thread's steal-run-park loop until the sched stops (exec.c). */
 void sm_worker_loop(sm_worker *w);

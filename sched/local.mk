@@ -5,6 +5,7 @@ libsm_core_la_SOURCES += \
 	%D%/deque.c \
 	%D%/deque.h \
 	%D%/exec.c \
+	%D%/group.h \
 	%D%/internal.h \
 	%D%/mem.h \
 	%D%/plan.c \

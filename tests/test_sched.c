@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "sched/parallel.h"
+#include "sched/group.h"
 #include "sm_test.h"
 
 static sm_sched *make_sched(int n_threads, sm_topology_source src, const char *topo)
