@@ -10,6 +10,10 @@ EXTRA_PROGRAMS += %D%/bench_sched
 %C%_bench_sched_SOURCES = %D%/bench_sched.c %D%/common.h
 %C%_bench_sched_LDADD = libsm_core.la $(SM_DEP_LIBS)
 %C%_bench_sched_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
+EXTRA_PROGRAMS += %D%/spin_floor
+%C%_spin_floor_SOURCES = %D%/spin_floor.c %D%/common.h
+%C%_spin_floor_LDADD = libsm_core.la $(SM_DEP_LIBS)
+%C%_spin_floor_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += \
 	%D%/ref_omp.c \

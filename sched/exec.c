@@ -314,22 +314,29 @@ static void root_pieces(sm_worker *w, uint64_t region)
  * within a few hundred nanoseconds, and one that is asleep takes 17-69 us to wake here. */
 #define SM_CLAIM_PATIENCE_NS 2000
 
+/* ... unless worker 0's own piece took less than this: the others are then likely as short,
+ * and running one here costs less than the line transfers of waiting for its worker to see,
+ * claim, run and report it (about 4 one-way transfers, 50-100 ns each here). */
+#define SM_SHORT_PIECE_NS 500
+
 /* Worker 0's side: waits for every other piece of epoch e, helping with stolen work
  * meanwhile and running pieces whose worker is late. */
-static void root_join(sm_worker *w0, uint64_t e, unsigned n_pieces)
+static void root_join(sm_worker *w0, uint64_t e, unsigned n_pieces, int64_t patience_ns)
 {
     sm_sched *s = w0->s;
     int64_t since = 0;
     for (unsigned i = 1; i < n_pieces; i++) {
         sm_worker *v = s->w[i];
         unsigned spins = 0;
+        if (patience_ns == 0 && try_piece(w0, i, e, n_pieces))
+            continue;
         /* acquire: pairs with the release store of piece_finished in try_piece. */
         while (atomic_load_explicit(&v->piece_finished, memory_order_acquire) != e) {
             if (++spins % 32 == 0) {
                 int64_t now = now_ns();
                 if (since == 0)
                     since = now;
-                else if (now - since >= SM_CLAIM_PATIENCE_NS && try_piece(w0, i, e, n_pieces))
+                else if (now - since >= patience_ns && try_piece(w0, i, e, n_pieces))
                     break;
             }
             sm_task *x = steal(w0);
@@ -390,8 +397,9 @@ void sm_parallel_for(sm_sched *s, size_t begin, size_t end, size_t grain, sm_ran
         uint64_t e = publish(s, n_pieces);
         size_t b0, e0;
         piece_bounds(s, n_pieces, 0, &b0, &e0);
+        int64_t t0 = now_ns();
         range_run(w0, &s->root_job, b0, e0);
-        root_join(w0, e, n_pieces);
+        root_join(w0, e, n_pieces, now_ns() - t0 < SM_SHORT_PIECE_NS ? 0 : SM_CLAIM_PATIENCE_NS);
     }
     root_leave(s, outer);
 }
