@@ -46,7 +46,7 @@ tests_test_plan_SOURCES = %D%/test_plan.c %D%/sm_test.h
 tests_test_plan_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_plan_LDADD = $(SM_TEST_LIBS)
 
-tests_test_sched_SOURCES = %D%/test_sched.c %D%/sm_test.h
+tests_test_sched_SOURCES = %D%/test_sched.c %D%/sm_test.h %D%/sm_test_region.h
 tests_test_sched_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_sched_LDADD = $(SM_TEST_LIBS)
 

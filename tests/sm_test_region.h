@@ -12,6 +12,24 @@
 
 #define SM_TEST_MAX_WORKERS 8
 
+/* A scheduler of exactly n_threads workers on the given topology (NULL for this machine's),
+ * with the given scratch capacity (0: the default); fails the test when it cannot be made. */
+static inline sm_sched *sm_test_make_sched(int n_threads, sm_topology_source src, const char *topo,
+                                           size_t scratch_bytes)
+{
+    sm_sched_params p;
+    sm_sched_params_init(&p);
+    p.n_threads = n_threads;
+    p.topology_source = src;
+    p.topology = topo;
+    p.scratch_bytes = scratch_bytes;
+    sm_sched *s = NULL;
+    sm_status st = sm_sched_create(&p, &s);
+    ck_assert_msg(st == SM_OK, "sm_sched_create(%d threads): %s", n_threads, sm_status_name(st));
+    ck_assert_int_eq(sm_sched_n_workers(s), n_threads);
+    return s;
+}
+
 /* Each of the n pieces waits until all n have started: a worker busy with one piece cannot
  * take another, so the n pieces run on n distinct workers. The body then calls act. */
 typedef struct sm_test_region {

@@ -13,19 +13,11 @@
 
 #include "sched/group.h"
 #include "sm_test.h"
+#include "sm_test_region.h"
 
 static sm_sched *make_sched(int n_threads, sm_topology_source src, const char *topo)
 {
-    sm_sched_params p;
-    sm_sched_params_init(&p);
-    p.n_threads = n_threads;
-    p.topology_source = src;
-    p.topology = topo;
-    sm_sched *s = NULL;
-    sm_status st = sm_sched_create(&p, &s);
-    ck_assert_msg(st == SM_OK, "sm_sched_create(%d threads): %s", n_threads, sm_status_name(st));
-    ck_assert_int_eq(sm_sched_n_workers(s), n_threads);
-    return s;
+    return sm_test_make_sched(n_threads, src, topo, 0);
 }
 
 /* ---- coverage --------------------------------------------------------------------------- */

@@ -12,22 +12,6 @@
 #include "sm_test.h"
 #include "sm_test_region.h"
 
-static sm_sched *make_sched(int n_threads, sm_topology_source src, const char *topo,
-                            size_t scratch_bytes)
-{
-    sm_sched_params p;
-    sm_sched_params_init(&p);
-    p.n_threads = n_threads;
-    p.topology_source = src;
-    p.topology = topo;
-    p.scratch_bytes = scratch_bytes;
-    sm_sched *s = NULL;
-    sm_status st = sm_sched_create(&p, &s);
-    ck_assert_msg(st == SM_OK, "sm_sched_create(%d threads): %s", n_threads, sm_status_name(st));
-    ck_assert_int_eq(sm_sched_n_workers(s), n_threads);
-    return s;
-}
-
 /* What each worker's piece took from its scratch, recorded for checks after the region. */
 typedef struct take {
     sm_sched *s;
@@ -69,7 +53,7 @@ static void run_takes(sm_sched *s, take *t, int n)
 START_TEST(test_scratch_one_arena_per_worker_on_its_node)
 {
     int n = _i;
-    sm_sched *s = make_sched(n, SM_TOPOLOGY_SYSTEM, NULL, 0);
+    sm_sched *s = sm_test_make_sched(n, SM_TOPOLOGY_SYSTEM, NULL, 0);
     for (int w = 0; w < n; w++) {
         sm_arena *a = sm_sched_scratch(s, w);
         ck_assert_ptr_nonnull(a);
@@ -157,7 +141,7 @@ END_TEST
 START_TEST(test_scratch_exhaustion_in_a_region_is_reported)
 {
     int n = 2;
-    sm_sched *s = make_sched(n, SM_TOPOLOGY_SYSTEM, NULL, 64 * 1024);
+    sm_sched *s = sm_test_make_sched(n, SM_TOPOLOGY_SYSTEM, NULL, 64 * 1024);
     take t = {.s = s, .size = 100 * 1024};
     run_takes(s, &t, n);
     for (int w = 0; w < n; w++) {
@@ -185,7 +169,7 @@ END_TEST
 START_TEST(test_scratch_stats_show_high_water)
 {
     int n = _i;
-    sm_sched *s = make_sched(n, SM_TOPOLOGY_SYSTEM, NULL, 1 << 20);
+    sm_sched *s = sm_test_make_sched(n, SM_TOPOLOGY_SYSTEM, NULL, 1 << 20);
     take t = {.s = s, .size = 10000};
     run_takes(s, &t, n);
     for (int w = 0; w < n; w++) {
@@ -226,7 +210,7 @@ END_TEST
 /* A capacity below the first slab size is the whole arena, taken at start-up. */
 START_TEST(test_scratch_small_capacity_is_respected)
 {
-    sm_sched *s = make_sched(2, SM_TOPOLOGY_SYSTEM, NULL, 10000);
+    sm_sched *s = sm_test_make_sched(2, SM_TOPOLOGY_SYSTEM, NULL, 10000);
     for (int w = 0; w < 2; w++) {
         sm_alloc_stats st;
         ck_assert_int_eq(sm_sched_alloc_stats(s, w, &st), SM_OK);
@@ -237,7 +221,7 @@ START_TEST(test_scratch_small_capacity_is_respected)
     sm_sched_params p;
     sm_sched_params_init(&p);
     ck_assert_uint_eq(p.scratch_bytes, 0);
-    s = make_sched(1, SM_TOPOLOGY_SYSTEM, NULL, 0);
+    s = sm_test_make_sched(1, SM_TOPOLOGY_SYSTEM, NULL, 0);
     sm_alloc_stats st;
     ck_assert_int_eq(sm_sched_alloc_stats(s, 0, &st), SM_OK);
     ck_assert_uint_eq(st.scratch_capacity_bytes, SM_SCHED_DEFAULT_SCRATCH_BYTES);

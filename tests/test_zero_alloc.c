@@ -40,12 +40,7 @@ static void read_heap(sm_sched *s, int n, heap *h)
 
 static sm_sched *make_sched(int n_threads)
 {
-    sm_sched_params p;
-    sm_sched_params_init(&p);
-    p.n_threads = n_threads;
-    sm_sched *s = NULL;
-    sm_status st = sm_sched_create(&p, &s);
-    ck_assert_msg(st == SM_OK, "sm_sched_create(%d threads): %s", n_threads, sm_status_name(st));
+    sm_sched *s = sm_test_make_sched(n_threads, SM_TOPOLOGY_SYSTEM, NULL, 0);
     sm_alloc_stats as;
     ck_assert_int_eq(sm_sched_alloc_stats(s, 0, &as), SM_OK);
     ck_assert_msg(as.heap_counted == 1, "jemalloc build without per-thread counters");
