@@ -22,7 +22,9 @@ SM_CHECK_TESTS = \
 	tests/test_log \
 	tests/test_deque \
 	tests/test_plan \
-	tests/test_sched
+	tests/test_sched \
+	tests/test_quant \
+	tests/test_kernels
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -45,6 +47,14 @@ tests_test_plan_LDADD = $(SM_TEST_LIBS)
 tests_test_sched_SOURCES = %D%/test_sched.c %D%/sm_test.h
 tests_test_sched_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_sched_LDADD = $(SM_TEST_LIBS)
+
+tests_test_quant_SOURCES = %D%/test_quant.c %D%/kernel_util.h %D%/sm_test.h
+tests_test_quant_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_quant_LDADD = $(SM_TEST_LIBS)
+
+tests_test_kernels_SOURCES = %D%/test_kernels.c %D%/kernel_util.h %D%/sm_test.h
+tests_test_kernels_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_kernels_LDADD = $(SM_TEST_LIBS)
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing
