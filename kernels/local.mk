@@ -23,8 +23,14 @@ libsm_core_la_SOURCES += \
 
 noinst_LTLIBRARIES += libsm_avx2.la
 libsm_avx2_la_SOURCES = \
+	%D%/x86/avx2/avx2.h \
 	%D%/x86/avx2/fill.c \
-	%D%/x86/avx2/avx2.h
+	%D%/x86/avx2/matmul_f.c \
+	%D%/x86/avx2/matmul_k.c \
+	%D%/x86/avx2/matmul_q.c \
+	%D%/x86/avx2/ops.c \
+	%D%/x86/avx2/rope_attn.c \
+	%D%/x86/avx2/simd.h
 libsm_avx2_la_CFLAGS = $(AM_CFLAGS) -mavx2 -mfma -mf16c
 
 # VNNI is not in the folder's flags: only the files that test for it at dispatch time enable
