@@ -37,8 +37,11 @@ libsm_avx2_la_CFLAGS = $(AM_CFLAGS) -mavx2 -mfma -mf16c
 # it (#pragma GCC target), so a Skylake-X without VNNI still runs the rest of this folder.
 noinst_LTLIBRARIES += libsm_avx512.la
 libsm_avx512_la_SOURCES = \
+	%D%/x86/avx512/avx512.h \
 	%D%/x86/avx512/fill.c \
-	%D%/x86/avx512/avx512.h
+	%D%/x86/avx512/matmul_f.c \
+	%D%/x86/avx512/matmul_q_vnni.c \
+	%D%/x86/avx512/simd.h
 libsm_avx512_la_CFLAGS = $(AM_CFLAGS) -mavx512f -mavx512bw -mavx512vl -mavx2 -mfma -mf16c
 
 libsm_core_la_LIBADD += libsm_avx2.la libsm_avx512.la

@@ -5,4 +5,8 @@
 
 #include "kernels/kernels.h"
 
+void sm_kernels_fill_avx512_matmul_f(sm_kernels *kt);
+/* Only on CPUs with AVX512_VNNI. */
+void sm_kernels_fill_avx512_matmul_q_vnni(sm_kernels *kt);
+
 #endif /* SM_KERNELS_AVX512_H */
