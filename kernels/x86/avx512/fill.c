@@ -11,6 +11,8 @@
 void sm_kernels_fill_avx512(sm_kernels *kt, int vnni)
 {
     sm_kernels_fill_avx512_matmul_f(kt);
-    if (vnni)
+    if (vnni) {
         sm_kernels_fill_avx512_matmul_q_vnni(kt);
+        sm_kernels_fill_avx512_matmul_k_vnni(kt);
+    }
 }

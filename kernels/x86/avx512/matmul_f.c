@@ -37,6 +37,12 @@ SM_AVX512_INLINE void tile(int f16, int NR, int NT, const char *w, size_t ws, co
             acc[i][j] = _mm512_setzero_ps();
     size_t k = 0;
     for (; k + 16 <= n_in; k += 16) {
+        // GEMV: prefetch the next micro-tile's rows, a line per row every 64 bytes of weights,
+        // so their lines arrive while this one computes (as in matmul_q_vnni.c).
+        if (NT == 1 && (!f16 || k % 32 == 0))
+#pragma GCC unroll 4
+            for (int i = 0; i < NR; i++)
+                _mm_prefetch(w + (i + NR) * ws + k * (f16 ? 2 : 4), _MM_HINT_T0);
         __m512 wv[4];
 #pragma GCC unroll 4
         for (int i = 0; i < NR; i++)

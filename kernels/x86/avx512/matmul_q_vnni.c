@@ -138,6 +138,16 @@ SM_AVX512_INLINE void quad(int q4, int NR, int NT, const char *w, size_t ws, con
         prep_x(q4, (const sm_block_q8_0 *)(x + j * xs) + b, c, &xq[j]);
 #pragma GCC unroll 8
     for (int i = 0; i < NR; i++) {
+        // The same quad of the next micro-tile's row: its lines arrive while this micro-tile
+        // computes. With the hardware prefetcher alone the Q4_0 GEMV read 55% of the read
+        // bandwidth from DRAM while the same loop ran at 22 GB/s from L1; prefetching within
+        // the row helped less and erratically (neighbouring rows were in flight already).
+        const char *next =
+            w + (i + NR) * ws + b * (q4 ? sizeof(sm_block_q4_0) : sizeof(sm_block_q8_0));
+        _mm_prefetch(next, _MM_HINT_T0);
+        _mm_prefetch(next + 64, _MM_HINT_T0);
+        if (!q4)
+            _mm_prefetch(next + 128, _MM_HINT_T0);
         wquad wq;
         prep_w(q4, w + i * ws, b, c, &wq);
 #pragma GCC unroll 4

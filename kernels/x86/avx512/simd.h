@@ -21,6 +21,15 @@ SM_AVX512_INLINE float sm_avx512_hsum(__m512 v)
     return _mm_cvtss_f32(s);
 }
 
+/* Lane i + lane i + 4, then i + i + 2, then the last pair: the 8-lane sum. */
+SM_AVX512_INLINE float sm_avx512_hsum8(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
 /* The four sums of a, b, c, d with exactly sm_avx512_hsum's pairings (additions commute
  * exactly, so the bits are the same), in 15 instructions instead of 4 x 8. */
 SM_AVX512_INLINE __m128 sm_avx512_hsum4(__m512 a, __m512 b, __m512 c, __m512 d)
