@@ -42,6 +42,7 @@ libsm_avx512_la_SOURCES = \
 	%D%/x86/avx512/matmul_f.c \
 	%D%/x86/avx512/matmul_k_vnni.c \
 	%D%/x86/avx512/matmul_q_vnni.c \
+	%D%/x86/avx512/ops.c \
 	%D%/x86/avx512/simd.h
 libsm_avx512_la_CFLAGS = $(AM_CFLAGS) -mavx512f -mavx512bw -mavx512vl -mavx2 -mfma -mf16c
 
