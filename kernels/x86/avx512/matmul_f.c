@@ -25,18 +25,22 @@ SM_AVX512_INLINE __m512 load_w_tail(int f16, const char *w, size_t k, __mmask16 
     return _mm512_maskz_loadu_ps(m, (const float *)w + k);
 }
 
-/* Rows r.. r+NR (NR is 1 or 4) by tokens t.. t+NT, constants at each call. */
-SM_AVX512_INLINE void tile(int f16, int NR, int NT, const char *w, size_t ws, const char *x,
-                           size_t xs, float *y, size_t ys, size_t n_in)
+/* Rows r.. r+NR (NR is 1 or 4) by tokens t.. t+NT, constants at each call, over k in
+ * [k0, k1): the accumulators start at zero when k0 = 0, else from buf; they are reduced into y
+ * when k1 = n_in, else saved to buf. Splitting k this way only parks the same accumulators in
+ * memory between the pieces: each output sees the same operations in the same order. */
+SM_AVX512_INLINE void tile_k(int f16, int NR, int NT, const char *w, size_t ws, const char *x,
+                             size_t xs, float *y, size_t ys, size_t n_in, size_t k0, size_t k1,
+                             __m512 *buf)
 {
     __m512 acc[4][6];
 #pragma GCC unroll 4
     for (int i = 0; i < NR; i++)
 #pragma GCC unroll 6
         for (int j = 0; j < NT; j++)
-            acc[i][j] = _mm512_setzero_ps();
-    size_t k = 0;
-    for (; k + 16 <= n_in; k += 16) {
+            acc[i][j] = k0 == 0 ? _mm512_setzero_ps() : buf[i * NT + j];
+    size_t k = k0;
+    for (; k + 16 <= k1; k += 16) {
         // GEMV: prefetch the next micro-tile's rows, a line per row every 64 bytes of weights,
         // so their lines arrive while this one computes (as in matmul_q_vnni.c).
         if (NT == 1 && (!f16 || k % 32 == 0))
@@ -54,6 +58,14 @@ SM_AVX512_INLINE void tile(int f16, int NR, int NT, const char *w, size_t ws, co
             for (int i = 0; i < NR; i++)
                 acc[i][j] = _mm512_fmadd_ps(wv[i], xv, acc[i][j]);
         }
+    }
+    if (k1 < n_in) {
+#pragma GCC unroll 4
+        for (int i = 0; i < NR; i++)
+#pragma GCC unroll 6
+            for (int j = 0; j < NT; j++)
+                buf[i * NT + j] = acc[i][j];
+        return;
     }
     if (k < n_in) {
         __mmask16 m = (__mmask16)((1u << (n_in - k)) - 1);
@@ -78,7 +90,42 @@ SM_AVX512_INLINE void tile(int f16, int NR, int NT, const char *w, size_t ws, co
     }
 }
 
+SM_AVX512_INLINE void tile(int f16, int NR, int NT, const char *w, size_t ws, const char *x,
+                           size_t xs, float *y, size_t ys, size_t n_in)
+{
+    tile_k(f16, NR, NT, w, ws, x, xs, y, ys, n_in, 0, n_in, NULL);
+}
+
 enum { NR = 4, GEMM_NT = 6 };
+
+/*
+ * Long rows. A 4 x 6 micro-tile over the whole of n_in reuses 6 token rows from L1 while 4
+ * weight rows stream from L2, as long as the token rows fit in L1 (n_in up to ~1024 f32: 145
+ * GFLOP/s). At n_in = 2048 neither side fits and both stream from L2 (10 loads of 64 bytes
+ * per 24 FMAs): 110-124 GFLOP/s. So for a 6-token block, k runs in KC-element pieces: the
+ * token slice (6 x KC floats) stays in L1 across a block of rows whose accumulators wait in
+ * buf (24 KiB of stack) between pieces. Measured on the development VM (perf/README.md):
+ * 2048^3 124 -> 132 GFLOP/s, M=128 N=5632 K=2048 106 -> 118; KC = 256 lost (107 and 96: the
+ * accumulators' round trips cost more than the L1 hits gain), KC = 1024 gained nothing.
+ */
+enum { KC = 512, KROWS = 64 };
+
+SM_AVX512_INLINE void gemm_long(int f16, const char *W, size_t ws, const char *X, size_t xs,
+                                float *y, size_t ys, size_t n_in, size_t r0, size_t r1, size_t t)
+{
+    __m512 buf[KROWS / NR][NR * GEMM_NT];
+    for (size_t b0 = r0; b0 < r1; b0 += KROWS) {
+        size_t b1 = b0 + KROWS < r1 ? b0 + KROWS : r1, full = b0 + (b1 - b0) / NR * NR;
+        for (size_t k0 = 0; k0 < n_in; k0 += KC) {
+            size_t k1 = k0 + KC < n_in ? k0 + KC : n_in;
+            for (size_t r = b0; r < full; r += NR)
+                tile_k(f16, NR, GEMM_NT, W + r * ws, ws, X + t * xs, xs, y + t * ys + r, ys, n_in,
+                       k0, k1, buf[(r - b0) / NR]);
+        }
+        for (size_t r = full; r < b1; r++)
+            tile(f16, 1, GEMM_NT, W + r * ws, ws, X + t * xs, xs, y + t * ys + r, ys, n_in);
+    }
+}
 
 /* Rows per L2 block: about 512 KiB of W (half of the smallest AVX-512 server L2), a multiple
  * of NR. */
@@ -97,6 +144,10 @@ SM_AVX512_INLINE void matmul(int f16, const void *w, size_t ws, const void *x, s
     for (size_t b0 = r0; b0 < r1; b0 += rb) {
         size_t b1 = b0 + rb < r1 ? b0 + rb : r1, t = t0;
         for (; t + GEMM_NT <= t1; t += GEMM_NT) {
+            if (n_in > 2 * KC) {
+                gemm_long(f16, W, ws, X, xs, y, ys, n_in, b0, b1, t);
+                continue;
+            }
             size_t r = b0;
             for (; r + NR <= b1; r += NR)
                 tile(f16, NR, GEMM_NT, W + r * ws, ws, X + t * xs, xs, y + t * ys + r, ys, n_in);
