@@ -43,6 +43,12 @@ SM_AVX2_INLINE void tile(int f16, int NR, int NT, const char *w, size_t ws, cons
             acc[i][j] = _mm256_setzero_ps();
     size_t k = 0;
     for (; k + 8 <= n_in; k += 8) {
+        // GEMV: prefetch the next micro-tile's rows, a line per row every 64 bytes of weights,
+        // so that they arrive while this one computes (see x86/avx512/matmul_q_vnni.c).
+        if (NT == 1 && k % (f16 ? 32 : 16) == 0)
+#pragma GCC unroll 4
+            for (int i = 0; i < NR; i++)
+                _mm_prefetch(w + (i + NR) * ws + k * (f16 ? 2 : 4), _MM_HINT_T0);
         __m256 wv[4];
 #pragma GCC unroll 4
         for (int i = 0; i < NR; i++)

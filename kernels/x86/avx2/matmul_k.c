@@ -89,8 +89,8 @@ SM_AVX2_INLINE __m256 step_q6_K(__m256 acc, const kblock *u, const sm_block_q8_K
 }
 
 /* One row by tokens t.. t+NT (a constant at each call). */
-SM_AVX2_INLINE void tile(int q6, int NT, const char *w, const char *x, size_t xs, float *y,
-                         size_t ys, size_t nb)
+SM_AVX2_INLINE void tile(int q6, int NT, const char *w, size_t ws, const char *x, size_t xs,
+                         float *y, size_t ys, size_t nb)
 {
     __m256 acc[8];
     float accm[8];
@@ -100,7 +100,13 @@ SM_AVX2_INLINE void tile(int q6, int NT, const char *w, const char *x, size_t xs
         accm[j] = 0;
     }
     kblock u;
+    size_t bs = q6 ? sizeof(sm_block_q6_K) : sizeof(sm_block_q4_K);
     for (size_t b = 0; b < nb; b++) {
+        // GEMV: the next row's super-block (see x86/avx512/matmul_q_vnni.c). The row stride
+        // is the tile's own w_stride, passed in as ws.
+        if (NT == 1)
+            for (size_t off = 0; off < bs; off += 64)
+                _mm_prefetch(w + ws + b * bs + off, _MM_HINT_T0);
         if (q6)
             unpack_q6_K((const sm_block_q6_K *)w + b, &u);
         else
@@ -125,10 +131,10 @@ SM_AVX2_INLINE void matmul(int q6, const void *w, size_t ws, const void *x, size
     size_t nb = n_in / SM_QK_K, t = t0;
     for (; t + GEMM_NT <= t1; t += GEMM_NT)
         for (size_t r = r0; r < r1; r++)
-            tile(q6, GEMM_NT, W + r * ws, X + t * xs, xs, y + t * ys + r, ys, nb);
+            tile(q6, GEMM_NT, W + r * ws, ws, X + t * xs, xs, y + t * ys + r, ys, nb);
     for (; t < t1; t++)
         for (size_t r = r0; r < r1; r++)
-            tile(q6, 1, W + r * ws, X + t * xs, xs, y + t * ys + r, ys, nb);
+            tile(q6, 1, W + r * ws, ws, X + t * xs, xs, y + t * ys + r, ys, nb);
 }
 
 static void sm_k_matmul_q4_K_avx2(const void *w, size_t w_stride, const void *x, size_t x_stride,

@@ -49,6 +49,10 @@ SM_AVX2_INLINE void tile(int q4, int NR, int NT, const char *w, size_t ws, const
     for (size_t b = 0; b < nb; b++) {
 #pragma GCC unroll 2
         for (int i = 0; i < NR; i++) {
+            // The next micro-tile's row (see x86/avx512/matmul_q_vnni.c); a block is < 64
+            // bytes, so every other block is enough.
+            if (NT == 1 && b % 2 == 0)
+                _mm_prefetch(w + (i + NR) * ws + b * (q4 ? 18 : 34), _MM_HINT_T0);
             float dw;
             __m256i wv = unpack(q4, w + i * ws, b, &dw);
             __m256i aw = _mm256_sign_epi8(wv, wv);
