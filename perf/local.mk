@@ -14,6 +14,12 @@ EXTRA_PROGRAMS += %D%/spin_floor
 %C%_spin_floor_SOURCES = %D%/spin_floor.c %D%/common.h
 %C%_spin_floor_LDADD = libsm_core.la $(SM_DEP_LIBS)
 %C%_spin_floor_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
+
+# bench_kernels: kernel GFLOP/s and GB/s (the later sm-bench --kernels calls sm_bench_kernels).
+# OpenBLAS, when configure found it, is linked here and nowhere else.
+EXTRA_PROGRAMS += %D%/bench_kernels
+%C%_bench_kernels_SOURCES = %D%/bench_kernels.c %D%/bench_kernels.h %D%/common.h
+%C%_bench_kernels_LDADD = libsm_core.la $(OPENBLAS_LIBS) $(SM_DEP_LIBS)
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += \
 	%D%/ref_omp.c \

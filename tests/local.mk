@@ -26,7 +26,9 @@ SM_CHECK_TESTS = \
 	tests/test_arena \
 	tests/test_scratch \
 	tests/test_zero_alloc \
-	tests/test_place
+	tests/test_place \
+	tests/test_quant \
+	tests/test_kernels
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -65,6 +67,14 @@ tests_test_zero_alloc_LDADD = $(SM_TEST_LIBS)
 tests_test_place_SOURCES = %D%/test_place.c %D%/sm_test.h
 tests_test_place_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_place_LDADD = $(SM_TEST_LIBS)
+
+tests_test_quant_SOURCES = %D%/test_quant.c %D%/kernel_util.h %D%/sm_test.h
+tests_test_quant_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_quant_LDADD = $(SM_TEST_LIBS)
+
+tests_test_kernels_SOURCES = %D%/test_kernels.c %D%/kernel_util.h %D%/sm_test.h
+tests_test_kernels_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_kernels_LDADD = $(SM_TEST_LIBS)
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing

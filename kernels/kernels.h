@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/* kernels.h: the kernel table: one typedef per op with its written contract, and the calls that
+ * return the table chosen for this CPU or a given ISA's table. */
+#ifndef SM_KERNELS_H
+#define SM_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/quant.h"
+
+/*
+ * Rules every kernel follows (each typedef adds its own):
+ * - Single-threaded, no allocation, no I/O, no global state: callers split the work into tiles.
+ * - Pointers need only their element type's alignment (4 bytes for floats, 2 for blocks); no
+ *   kernel assumes 32- or 64-byte alignment, though aligned data runs faster.
+ * - Any length is accepted, tails included (1, 31, 33, 4095 ...), except where a contract
+ *   asks for a multiple of a block size (quantized rows). Lengths of 0 do nothing.
+ * - Inputs and outputs must not overlap unless the contract says "may alias", which always
+ *   means "is the same pointer", never a partial overlap.
+ * - Accuracy is stated against kernels/ref/, the oracle; tests/test_kernels.c enforces it with
+ *   the tolerances named in tests/kernel_util.h.
+ */
+
+/** The instruction sets with a table of their own. Every table is complete: slots a folder
+ * does not implement hold the next lower table's kernel (avx512 > avx2 > ref). */
+typedef enum sm_isa {
+    SM_ISA_REF = 0,    /* kernels/ref: portable scalar C, the oracle */
+    SM_ISA_AVX2 = 1,   /* kernels/x86/avx2: AVX2 + FMA + F16C */
+    SM_ISA_AVX512 = 2, /* kernels/x86/avx512: AVX-512 F/BW/VL (+ VNNI when the CPU has it) */
+    SM_ISA_COUNT = 3,
+} sm_isa;
+
+/**
+ * Matmul tile: y[t * y_stride + r] = sum over k < n_in of W[r][k] * x[t][k], for output rows
+ * r in [r0, r1) and tokens t in [t0, t1). Other elements of y are not touched.
+ * - W row r starts at (const char *)w + r * w_stride; its elements are of the slot's weight
+ *   type (F32, F16, Q8_0, Q4_0, Q4_K, Q6_K), w_stride >= sm_type_row_bytes(wtype, n_in).
+ * - x token t starts at (const char *)x + t * x_stride and holds n_in elements of type
+ *   sm_type_matmul_x(wtype): f32 for F32/F16 weights, Q8_0 blocks for Q8_0/Q4_0 weights
+ *   (quantize_q8_0 once per op), Q8_K blocks for Q4_K/Q6_K (quantize_q8_K once per op).
+ * - n_in: any value for F32/F16; a multiple of 32 (Q8_0, Q4_0) or 256 (K-quants) otherwise.
+ * - y must not overlap w or x.
+ * - Determinism: y[t][r] is computed by the same sequence of operations whatever r0, r1, t0,
+ *   t1 are (no split of a dot product, summation order fixed by n_in alone), so one table
+ *   gives bit-identical results for any tiling. Across tables only the tolerance holds.
+ * - Accuracy versus ref: float rounding of a reordered sum (relative 1e-5 of sum |W||x| for
+ *   F32/F16); quantized dot products are exact in integers, so only the float accumulation of
+ *   block results differs.
+ */
+typedef void (*sm_k_matmul_fn)(const void *w, size_t w_stride, const void *x, size_t x_stride,
+                               float *y, size_t y_stride, size_t n_in, size_t r0, size_t r1,
+                               size_t t0, size_t t1);
+
+/** Dequantize n elements of a row of the slot's type at @p src into y[0..n). n is a multiple of
+ * the type's block size. Exact: every table returns the same bits as ref (the products are of
+ * an fp16 scale and small integers, rounded once, in the same order). */
+typedef void (*sm_k_dequant_fn)(const void *src, float *y, size_t n);
+
+/** Quantize x[0..n) into blocks at @p dst (n a multiple of the block size), with ggml's
+ * reference rounding. Q8_0 and Q8_K are bit-identical to ref in every table; Q4_0 too. */
+typedef void (*sm_k_quant_fn)(const float *x, void *dst, size_t n);
+
+/** y[i] = a[i] OP b[i] for i < n (add, mul). y may alias a or b. Exact (one rounding). */
+typedef void (*sm_k_binary_fn)(size_t n, const float *a, const float *b, float *y);
+
+/** y[i] = s * x[i]. y may alias x. Exact. */
+typedef void (*sm_k_scale_fn)(size_t n, const float *x, float s, float *y);
+
+/** Broadcast add (bias): y[i * stride + j] = x[i * stride + j] + b[j] for i < n_rows, j < n.
+ * y may alias x; b must not overlap either. stride >= n (floats). Exact. */
+typedef void (*sm_k_bias_fn)(size_t n_rows, size_t n, size_t stride, const float *x, const float *b,
+                             float *y);
+
+/** Element-wise activation y[i] = f(x[i]): GELU (tanh form,
+ * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))) or SiLU (x / (1 + exp(-x))). y may alias
+ * x. SIMD tables evaluate exp with a polynomial (kernels/x86/avx2/simd.h, avx512/simd.h).
+ * GELU max error versus ref (tanhf), measured over [-12, 12] in steps of 1e-4, avx2 and
+ * avx512 alike: 4.8e-7 absolute (5.4e-7 versus the formula in double); relative to ref it
+ * reaches 4.9e-5 only near x = -3.4 where |y| ~ 1e-3 and ref's own 1 + tanhf cancels. SiLU:
+ * 9.5e-7 absolute, 2.4e-7 relative. Guaranteed by the tests: 2e-6 + 2e-6 |y|. Non-finite
+ * inputs are not supported. */
+typedef void (*sm_k_unary_fn)(size_t n, const float *x, float *y);
+
+/** Fused SwiGLU: y[i] = silu(gate[i]) * up[i]. y may alias gate or up. Accuracy as SiLU. */
+typedef void (*sm_k_swiglu_fn)(size_t n, const float *gate, const float *up, float *y);
+
+/** Softmax over x[0..n), n >= 1, numerically stable (subtracts the max) and fused: one pass
+ * for the max, one for exp and the sum, one for the scaling. y may alias x. Relative error
+ * versus ref within 1e-5 per element; the outputs sum to 1 within 1e-5. */
+typedef void (*sm_k_softmax_fn)(size_t n, const float *x, float *y);
+
+/** RMSNorm: y[i] = x[i] / sqrt(mean(x^2) + eps) * w[i]. n >= 1. y may alias x; w must not
+ * overlap y. Relative error versus ref within 1e-5. */
+typedef void (*sm_k_rmsnorm_fn)(size_t n, const float *x, const float *w, float eps, float *y);
+
+/** LayerNorm: y[i] = (x[i] - mean) / sqrt(var + eps) * w[i] + b[i] (biased variance). n >= 1.
+ * y may alias x; w and b must not overlap y. Error versus ref within 1e-5 (relative to the
+ * normalised value's magnitude plus b's). */
+typedef void (*sm_k_layernorm_fn)(size_t n, const float *x, const float *w, const float *b,
+                                  float eps, float *y);
+
+/** RoPE, in place, on n_head heads of one position: head h is x + h * head_stride (floats).
+ * Each of the n_rot / 2 pairs i (n_rot even, <= head_dim) is rotated by the angle whose
+ * cos and sin are cs[2i] and cs[2i + 1] (see sm_rope_cache: precomputed once per position).
+ * Normal pairing (LLaMA as GGUF stores it) rotates (x[2i], x[2i + 1]); NeoX pairing rotates
+ * (x[i], x[i + n_rot / 2]). Elements from n_rot to head_dim are left as they are. Exact up to
+ * one FMA contraction per output (within 2 ulp of ref). */
+typedef void (*sm_k_rope_fn)(size_t n_head, size_t head_dim, size_t head_stride, size_t n_rot,
+                             int neox, const float *cs, float *x);
+
+/**
+ * One attention head for n_q consecutive queries over a KV cache (f32), causal:
+ * query i (at q + i * q_stride, head_dim floats) sits at position pos0 + i and attends to the
+ * cache positions p in [0, pos0 + i] (key p at k + p * kv_stride, value p at v + p * kv_stride).
+ * s_j = scale * <q_i, k_j>, softmax over j, out[i * out_stride + d] = sum_j softmax_j * v_j[d].
+ * scratch holds pos0 + n_q floats (the scores). out must not overlap the inputs or scratch.
+ * Relative error versus ref within 1e-5 of the output's scale.
+ */
+typedef void (*sm_k_attn_fn)(size_t n_q, size_t head_dim, size_t pos0, float scale, const float *q,
+                             size_t q_stride, const float *k, const float *v, size_t kv_stride,
+                             float *scratch, float *out, size_t out_stride);
+
+/** The kernel table. Every slot is filled (the ref table first, overridden slot by slot). */
+typedef struct sm_kernels {
+    sm_isa isa;
+    const char *name; /* "ref", "avx2", "avx512" */
+
+    sm_k_matmul_fn matmul_f32;
+    sm_k_matmul_fn matmul_f16;
+    sm_k_matmul_fn matmul_q8_0;
+    sm_k_matmul_fn matmul_q4_0;
+    sm_k_matmul_fn matmul_q4_K;
+    sm_k_matmul_fn matmul_q6_K;
+
+    sm_k_dequant_fn dequant_f16;
+    sm_k_dequant_fn dequant_q8_0;
+    sm_k_dequant_fn dequant_q4_0;
+    sm_k_dequant_fn dequant_q4_K;
+    sm_k_dequant_fn dequant_q6_K;
+
+    sm_k_quant_fn quant_q8_0;
+    sm_k_quant_fn quant_q4_0;
+    sm_k_quant_fn quant_q8_K;
+
+    sm_k_binary_fn add;
+    sm_k_binary_fn mul;
+    sm_k_scale_fn scale;
+    sm_k_bias_fn add_bias;
+    sm_k_unary_fn gelu;
+    sm_k_unary_fn silu;
+    sm_k_swiglu_fn swiglu;
+    sm_k_softmax_fn softmax;
+    sm_k_rmsnorm_fn rmsnorm;
+    sm_k_layernorm_fn layernorm;
+    sm_k_rope_fn rope;
+    sm_k_attn_fn attn;
+} sm_kernels;
+
+/** The table for this process: SM_KERNELS=ref|avx2|avx512 when set and supported, else the
+ * best the CPU and OS support. Chosen once (thread-safe), logged at SM_LOG_INFO when
+ * SM_KERNELS_DEBUG=1; an unknown or unsupported SM_KERNELS is logged as a warning and
+ * ignored. The table lives as long as the process. */
+const sm_kernels *sm_kernels_get(void);
+
+/** The table of @p isa, or NULL when this build or this CPU lacks it (for tests and
+ * benchmarks that compare tables). */
+const sm_kernels *sm_kernels_table(sm_isa isa);
+
+/** The table's matmul for weights of type @p w, or NULL for a type without one. */
+sm_k_matmul_fn sm_kernels_matmul(const sm_kernels *kt, sm_type w);
+
+/** The table's row dequantizer for @p t (F32 included: a copy), or NULL. */
+sm_k_dequant_fn sm_kernels_dequant(const sm_kernels *kt, sm_type t);
+
+/** Fills cs[0 .. n_rot) with cos, sin of pos * base^(-2i / n_rot) for each pair i < n_rot / 2:
+ * the per-position table the rope kernel takes. Computed in double, rounded once. */
+void sm_rope_cache(size_t pos, size_t n_rot, float base, float *cs);
+
+/** Embedding fetch: y[i * y_stride .. + n_embd) = row ids[i] of the table (n_embd elements of
+ * type @p t, rows row_bytes apart), dequantized, for i < n_ids. @p t must be F32, F16, Q8_0,
+ * Q4_0, Q4_K or Q6_K and the ids in range: the model loader validates both. */
+void sm_kernels_embed(const sm_kernels *kt, sm_type t, const void *table, size_t row_bytes,
+                      size_t n_embd, const int32_t *ids, size_t n_ids, float *y, size_t y_stride);
+
+#endif /* SM_KERNELS_H */

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/* avx512/ops.c: the compute-bound element-wise ops (GELU, SiLU, SwiGLU, softmax), 16 floats at
+ * a time with masked tails. The memory-bound ones (add, mul, scale, bias, norms) keep their
+ * AVX2 kernels: wider vectors do not make memory faster. */
+#include "config.h"
+
+#include "kernels/x86/avx512/avx512.h"
+#include "kernels/x86/avx512/simd.h"
+
+/* GELU = x * sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3) (see kernels/x86/avx2/ops.c). */
+SM_AVX512_INLINE __m512 gelu16(__m512 x)
+{
+    __m512 x3 = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
+    __m512 u = _mm512_fmadd_ps(x3, _mm512_set1_ps(0.044715f), x);
+    __m512 e = sm_avx512_exp(_mm512_mul_ps(u, _mm512_set1_ps(-1.5957691216057308f)));
+    return _mm512_mul_ps(x, sm_avx512_recip(_mm512_add_ps(_mm512_set1_ps(1.0f), e)));
+}
+
+SM_AVX512_INLINE __m512 silu16(__m512 x)
+{
+    __m512 e = sm_avx512_exp(_mm512_sub_ps(_mm512_setzero_ps(), x));
+    return _mm512_mul_ps(x, sm_avx512_recip(_mm512_add_ps(_mm512_set1_ps(1.0f), e)));
+}
+
+static void sm_k_gelu_f32_avx512(size_t n, const float *x, float *y)
+{
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(y + i, gelu16(_mm512_loadu_ps(x + i)));
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, m, gelu16(_mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
+
+static void sm_k_silu_f32_avx512(size_t n, const float *x, float *y)
+{
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(y + i, silu16(_mm512_loadu_ps(x + i)));
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, m, silu16(_mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
+
+static void sm_k_swiglu_f32_avx512(size_t n, const float *gate, const float *up, float *y)
+{
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(y + i,
+                         _mm512_mul_ps(silu16(_mm512_loadu_ps(gate + i)), _mm512_loadu_ps(up + i)));
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        __m512 g = silu16(_mm512_maskz_loadu_ps(m, gate + i));
+        _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(g, _mm512_maskz_loadu_ps(m, up + i)));
+    }
+}
+
+/* Max, then exp and sum, then scale: x stays in L1 between the passes at the sizes softmax
+ * sees (a row of scores or of logits per call). */
+static void sm_k_softmax_f32_avx512(size_t n, const float *x, float *y)
+{
+    __m512 mx = _mm512_set1_ps(x[0]);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        mx = _mm512_max_ps(mx, _mm512_loadu_ps(x + i));
+    __mmask16 tail = (__mmask16)((1u << (n - i)) - 1);
+    mx = _mm512_mask_max_ps(mx, tail, mx, _mm512_maskz_loadu_ps(tail, x + i));
+    __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(mx)), sum = _mm512_setzero_ps();
+    for (i = 0; i + 16 <= n; i += 16) {
+        __m512 e = sm_avx512_exp(_mm512_sub_ps(_mm512_loadu_ps(x + i), m));
+        _mm512_storeu_ps(y + i, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    if (i < n) {
+        __m512 e = sm_avx512_exp(_mm512_sub_ps(_mm512_maskz_loadu_ps(tail, x + i), m));
+        _mm512_mask_storeu_ps(y + i, tail, e);
+        sum = _mm512_mask_add_ps(sum, tail, sum, e);
+    }
+    __m512 inv = _mm512_set1_ps(1.0f / sm_avx512_hsum(sum));
+    for (i = 0; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(y + i, _mm512_mul_ps(inv, _mm512_loadu_ps(y + i)));
+    if (i < n)
+        _mm512_mask_storeu_ps(y + i, tail, _mm512_mul_ps(inv, _mm512_maskz_loadu_ps(tail, y + i)));
+}
+
+void sm_kernels_fill_avx512_ops(sm_kernels *kt)
+{
+    kt->gelu = sm_k_gelu_f32_avx512;
+    kt->silu = sm_k_silu_f32_avx512;
+    kt->swiglu = sm_k_swiglu_f32_avx512;
+    kt->softmax = sm_k_softmax_f32_avx512;
+}
