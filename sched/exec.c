@@ -279,11 +279,13 @@ static bool try_piece(sm_worker *w, unsigned i, uint64_t e, unsigned n_pieces)
 {
     sm_worker *v = w->s->w[i];
     uint64_t c = atomic_load_explicit(&v->piece_claimed, memory_order_relaxed);
-    /* Relaxed: the claim only has to be atomic (one runner per piece). What the runner reads
-     * next was published by the region store it acquired before getting here, and a claim
-     * that succeeds proves that region is still running: it cannot finish without this
-     * piece, and epochs do not repeat. */
-    if (c == e || !atomic_compare_exchange_strong_explicit(
+    /* Claims only move forward: c >= e means this piece, or a later region's, is taken (a
+     * worker that read epoch e and was then preempted can find a later epoch here, and must
+     * not take it back). A CAS from c < e succeeds only while region e's piece is unclaimed,
+     * so region e cannot have finished, and no later region can have started: what the runner
+     * reads next was published with e, by the region store it acquired. Relaxed, since that
+     * acquire orders it; the CAS itself only has to be atomic (one runner per piece). */
+    if (c >= e || !atomic_compare_exchange_strong_explicit(
                       &v->piece_claimed, &c, e, memory_order_relaxed, memory_order_relaxed))
         return false;
     size_t b, end;

@@ -77,7 +77,7 @@ typedef struct sm_sched {
      * are the futex word parked workers sleep on) with the number of pieces of the root range
      * published with it (high 16 bits, 0 for a wake-up without a range), so a worker reads
      * both in one load and cannot pair an epoch with another region's piece count; 48 bits do
-     * not wrap in years of regions, so a stale piece_claimed never equals a current epoch. The
+     * not wrap in years of regions, so epochs only grow and claims compare with <. The
      * epoch is bumped whenever work appears that idle workers must see: a root range (its
      * pieces are claimed through sm_worker.piece_claimed), a root task group, the sched
      * stopping. The range itself follows: written by worker 0 before the region word, read by
