@@ -122,11 +122,9 @@ hwloc_topology_t sm_mem_topology(const sm_mem *m)
 
 sm_status sm_mem_slab_get(sm_mem *m, int node, size_t size, void **out, char *err, size_t err_len)
 {
-    if (node < 0 || node >= m->mb.n_nodes)
-        return sm_errbuf_set(err, err_len, SM_E_INVAL, "memory: NUMA node %d is not in [0, %d)",
-                             node, m->mb.n_nodes);
-    if (size == 0)
-        return sm_errbuf_set(err, err_len, SM_E_INVAL, "memory: slab of 0 bytes on node %d", node);
+    sm_status st = sm_membind_check_slab(&m->mb, node, size, err, err_len);
+    if (st != SM_OK)
+        return st;
     void *p = mallocx(size, slab_flags(m->arena[node]));
     if (p == NULL)
         return sm_errbuf_set(err, err_len, SM_E_NOMEM,

@@ -170,3 +170,14 @@ int sm_membind_area_interleave(hwloc_topology_t topo, const void *p, size_t size
     hwloc_bitmap_free(set);
     return e;
 }
+
+sm_status sm_membind_check_slab(const sm_membind *mb, int node, size_t size, char *err,
+                                size_t err_len)
+{
+    if (node < 0 || node >= mb->n_nodes)
+        return sm_errbuf_set(err, err_len, SM_E_INVAL, "memory: NUMA node %d is not in [0, %d)",
+                             node, mb->n_nodes);
+    if (size == 0)
+        return sm_errbuf_set(err, err_len, SM_E_INVAL, "memory: slab of 0 bytes on node %d", node);
+    return SM_OK;
+}

@@ -36,6 +36,11 @@ typedef struct sm_membind {
  * node at all, which hwloc 2 never produces for a loaded topology. */
 sm_status sm_membind_init(sm_membind *mb, hwloc_topology_t topo, char *err, size_t err_len);
 
+/* Checks a slab request against the topology: SM_OK, or SM_E_INVAL with the reason in @p err
+ * (a node outside [0, n_nodes), or 0 bytes). Shared by both slab providers (je.c, sys.c). */
+sm_status sm_membind_check_slab(const sm_membind *mb, int node, size_t size, char *err,
+                                size_t err_len);
+
 /**
  * Binds the pages that hold [p, p + size) to node @p node (logical index). Whole pages are
  * bound, so the neighbours of an unaligned slab move with it: callers give slabs from one

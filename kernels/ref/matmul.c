@@ -42,8 +42,10 @@ static void sm_k_matmul_f16_ref(const void *w, size_t w_stride, const void *x, s
     }
 }
 
-static float dot_q8_0(const sm_block_q8_0 *w, const sm_block_q8_0 *x, size_t nb)
+static float dot_q8_0(const void *wv, const void *xv, size_t nb)
 {
+    const sm_block_q8_0 *w = wv;
+    const sm_block_q8_0 *x = xv;
     float s = 0;
     for (size_t b = 0; b < nb; b++) {
         int sumi = 0;
@@ -54,8 +56,10 @@ static float dot_q8_0(const sm_block_q8_0 *w, const sm_block_q8_0 *x, size_t nb)
     return s;
 }
 
-static float dot_q4_0(const sm_block_q4_0 *w, const sm_block_q8_0 *x, size_t nb)
+static float dot_q4_0(const void *wv, const void *xv, size_t nb)
 {
+    const sm_block_q4_0 *w = wv;
+    const sm_block_q8_0 *x = xv;
     float s = 0;
     for (size_t b = 0; b < nb; b++) {
         int sumi = 0;
@@ -69,8 +73,10 @@ static float dot_q4_0(const sm_block_q4_0 *w, const sm_block_q8_0 *x, size_t nb)
 }
 
 /* sum_e (d sc_j q_e - dmin m_j) x_e = d * sum_j sc_j <q, x>_j - dmin * sum_j m_j sum_j x. */
-static float dot_q4_K(const sm_block_q4_K *w, const sm_block_q8_K *x, size_t nb)
+static float dot_q4_K(const void *wv, const void *xv, size_t nb)
 {
+    const sm_block_q4_K *w = wv;
+    const sm_block_q8_K *x = xv;
     float s = 0;
     for (size_t b = 0; b < nb; b++) {
         int isum = 0, msum = 0;
@@ -89,8 +95,10 @@ static float dot_q4_K(const sm_block_q4_K *w, const sm_block_q8_K *x, size_t nb)
     return s;
 }
 
-static float dot_q6_K(const sm_block_q6_K *w, const sm_block_q8_K *x, size_t nb)
+static float dot_q6_K(const void *wv, const void *xv, size_t nb)
 {
+    const sm_block_q6_K *w = wv;
+    const sm_block_q8_K *x = xv;
     float s = 0;
     for (size_t b = 0; b < nb; b++) {
         int isum = 0;
@@ -105,44 +113,45 @@ static float dot_q6_K(const sm_block_q6_K *w, const sm_block_q8_K *x, size_t nb)
     return s;
 }
 
+/* One row-by-row, token-by-token walk for every quantized type: the reference is the oracle,
+ * so one plain loop calling the type's block dot product is all it needs. */
+typedef float (*dot_fn)(const void *w, const void *x, size_t nb);
+
+static void matmul_quant(dot_fn dot, size_t block, const void *w, size_t w_stride, const void *x,
+                         size_t x_stride, float *y, size_t y_stride, size_t n_in, size_t r0,
+                         size_t r1, size_t t0, size_t t1)
+{
+    for (size_t t = t0; t < t1; t++)
+        for (size_t r = r0; r < r1; r++)
+            y[t * y_stride + r] = dot(row_at(w, w_stride, r), row_at(x, x_stride, t), n_in / block);
+}
+
 static void sm_k_matmul_q8_0_ref(const void *w, size_t w_stride, const void *x, size_t x_stride,
                                  float *y, size_t y_stride, size_t n_in, size_t r0, size_t r1,
                                  size_t t0, size_t t1)
 {
-    for (size_t t = t0; t < t1; t++)
-        for (size_t r = r0; r < r1; r++)
-            y[t * y_stride + r] =
-                dot_q8_0(row_at(w, w_stride, r), row_at(x, x_stride, t), n_in / SM_QK8_0);
+    matmul_quant(dot_q8_0, SM_QK8_0, w, w_stride, x, x_stride, y, y_stride, n_in, r0, r1, t0, t1);
 }
 
 static void sm_k_matmul_q4_0_ref(const void *w, size_t w_stride, const void *x, size_t x_stride,
                                  float *y, size_t y_stride, size_t n_in, size_t r0, size_t r1,
                                  size_t t0, size_t t1)
 {
-    for (size_t t = t0; t < t1; t++)
-        for (size_t r = r0; r < r1; r++)
-            y[t * y_stride + r] =
-                dot_q4_0(row_at(w, w_stride, r), row_at(x, x_stride, t), n_in / SM_QK4_0);
+    matmul_quant(dot_q4_0, SM_QK4_0, w, w_stride, x, x_stride, y, y_stride, n_in, r0, r1, t0, t1);
 }
 
 static void sm_k_matmul_q4_K_ref(const void *w, size_t w_stride, const void *x, size_t x_stride,
                                  float *y, size_t y_stride, size_t n_in, size_t r0, size_t r1,
                                  size_t t0, size_t t1)
 {
-    for (size_t t = t0; t < t1; t++)
-        for (size_t r = r0; r < r1; r++)
-            y[t * y_stride + r] =
-                dot_q4_K(row_at(w, w_stride, r), row_at(x, x_stride, t), n_in / SM_QK_K);
+    matmul_quant(dot_q4_K, SM_QK_K, w, w_stride, x, x_stride, y, y_stride, n_in, r0, r1, t0, t1);
 }
 
 static void sm_k_matmul_q6_K_ref(const void *w, size_t w_stride, const void *x, size_t x_stride,
                                  float *y, size_t y_stride, size_t n_in, size_t r0, size_t r1,
                                  size_t t0, size_t t1)
 {
-    for (size_t t = t0; t < t1; t++)
-        for (size_t r = r0; r < r1; r++)
-            y[t * y_stride + r] =
-                dot_q6_K(row_at(w, w_stride, r), row_at(x, x_stride, t), n_in / SM_QK_K);
+    matmul_quant(dot_q6_K, SM_QK_K, w, w_stride, x, x_stride, y, y_stride, n_in, r0, r1, t0, t1);
 }
 
 void sm_kernels_fill_ref_matmul(sm_kernels *kt)
