@@ -53,7 +53,8 @@ extern "C" {
     X(SM_E_RANGE, -6, "value out of range (context full, bad token id or buffer too small)")       \
     X(SM_E_STATE, -7, "call not valid in the object's current state")                              \
     X(SM_E_SYS, -8, "operating system call failed (threads, affinity, mmap)")                      \
-    X(SM_E_BUSY, -9, "resource busy")
+    X(SM_E_BUSY, -9, "resource busy")                                                              \
+    X(SM_E_NOT_FOUND, -10, "no such key, tensor or name")
 
 #define SM_STATUS_ENUM_ENTRY(name, value, message) name = (value),
 /** A status code: 0 is success, every error is negative. See SM_STATUS_MAP. */

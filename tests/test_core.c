@@ -17,7 +17,7 @@ static const struct {
 } expected_codes[] = {
     {0, "SM_OK"},        {-1, "SM_E_INVAL"},       {-2, "SM_E_NOMEM"}, {-3, "SM_E_IO"},
     {-4, "SM_E_FORMAT"}, {-5, "SM_E_UNSUPPORTED"}, {-6, "SM_E_RANGE"}, {-7, "SM_E_STATE"},
-    {-8, "SM_E_SYS"},    {-9, "SM_E_BUSY"},
+    {-8, "SM_E_SYS"},    {-9, "SM_E_BUSY"},        {-10, "SM_E_NOT_FOUND"},
 };
 #define N_EXPECTED ((int)(sizeof expected_codes / sizeof expected_codes[0]))
 
@@ -33,6 +33,7 @@ START_TEST(test_core_enum_values_are_pinned)
     ck_assert_int_eq(SM_E_STATE, -7);
     ck_assert_int_eq(SM_E_SYS, -8);
     ck_assert_int_eq(SM_E_BUSY, -9);
+    ck_assert_int_eq(SM_E_NOT_FOUND, -10);
 }
 END_TEST
 
