@@ -12,6 +12,20 @@ libsm_core_la_SOURCES = \
 	%D%/log.h \
 	%D%/status.c \
 	%D%/version.c
+
+# The model and its evaluation (issue 6).
+libsm_core_la_SOURCES += \
+	%D%/arch_common.c \
+	%D%/arch_common.h \
+	%D%/arch_gpt2.c \
+	%D%/arch_llama.c \
+	%D%/context.c \
+	%D%/context.h \
+	%D%/forward.c \
+	%D%/model.c \
+	%D%/model.h \
+	%D%/ops.c \
+	%D%/ops.h
 libsm_core_la_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS) $(JEMALLOC_CFLAGS)
 libsm_core_la_LIBADD = $(SM_DEP_LIBS)
 
