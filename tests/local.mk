@@ -28,7 +28,8 @@ SM_CHECK_TESTS = \
 	tests/test_zero_alloc \
 	tests/test_place \
 	tests/test_quant \
-	tests/test_kernels
+	tests/test_kernels \
+	tests/test_forward
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -75,6 +76,10 @@ tests_test_quant_LDADD = $(SM_TEST_LIBS)
 tests_test_kernels_SOURCES = %D%/test_kernels.c %D%/kernel_util.h %D%/sm_test.h
 tests_test_kernels_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_kernels_LDADD = $(SM_TEST_LIBS)
+
+tests_test_forward_SOURCES = %D%/test_forward.c %D%/sm_test.h %D%/sm_test_region.h
+tests_test_forward_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_forward_LDADD = $(SM_TEST_LIBS)
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing
