@@ -38,6 +38,17 @@ sm_status sm_arch_common_embeddings(const sm_load *ld, sm_model *m)
                              "] (%u dims); it must be [n_embd, n_vocab] with n_vocab <= %d",
                              ld->path, t->ne[0], t->ne[1], t->n_dims, SM_ARCH_MAX_VOCAB);
     m->hp.n_vocab = (size_t)t->ne[1];
+    /* The key, when present, must agree with the table it describes. */
+    size_t declared = 0;
+    sm_status st = sm_load_hparam(ld, "vocab_size", 1, SM_ARCH_MAX_VOCAB, 0, &declared);
+    if (st != SM_OK)
+        return st;
+    if (declared != 0 && declared != m->hp.n_vocab) {
+        return sm_errbuf_set(ld->err, ld->err_len, SM_E_FORMAT,
+                             "%s: key '%s.vocab_size' is %zu but tensor 'token_embd.weight' has "
+                             "%zu rows",
+                             ld->path, ld->arch_name, declared, m->hp.n_vocab);
+    }
     return sm_load_matrix(ld, "token_embd.weight", m->hp.n_embd, m->hp.n_vocab, &m->tok_embd);
 }
 

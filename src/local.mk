@@ -47,6 +47,8 @@ noinst_LTLIBRARIES += libsm_cli.la
 libsm_cli_la_SOURCES = \
 	%D%/cli/args.c \
 	%D%/cli/args.h \
+	%D%/cli/perplexity.c \
+	%D%/cli/perplexity.h \
 	%D%/cli/topology.c \
 	%D%/cli/topology.h
 

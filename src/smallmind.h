@@ -370,6 +370,43 @@ SM_API const char *sm_model_weight_type(const sm_model *model);
 SM_API int sm_model_meta_str(const sm_model *model, const char *key, char *buf, size_t buf_len);
 
 /* ---------------------------------------------------------------------------------------------
+ * Tokenizer (the model's own, from its GGUF file)
+ * ------------------------------------------------------------------------------------------ */
+
+/**
+ * Turns text into token ids with the model's tokenizer (GPT-2 byte-level BPE or LLaMA
+ * SentencePiece, as tokenizer.ggml.model says).
+ *
+ * @param text     @p text_len bytes, any content (invalid UTF-8 included; NULs are text).
+ * @param add_bos  nonzero: put the BOS token first (see sm_model_add_bos).
+ * @param tokens   receives up to @p n_max ids; may be NULL when n_max is 0.
+ * @param n_tokens receives the number of ids the text needs, also on SM_E_RANGE.
+ * @return SM_OK; SM_E_RANGE when n_max is too small (call again with *n_tokens);
+ *         SM_E_UNSUPPORTED when the file has no tokenizer; SM_E_INVAL for NULL arguments.
+ * Thread-safe (the model is immutable). Since 0.1.0.
+ */
+SM_API sm_status sm_tokenize(const sm_model *model, const char *text, size_t text_len,
+                             int add_bos, int32_t *tokens, size_t n_max, size_t *n_tokens);
+
+/**
+ * The text of one token (bytes, not necessarily valid UTF-8 on its own, not NUL-terminated).
+ * @param n_bytes receives the text's length, also on SM_E_RANGE.
+ * @return SM_OK; SM_E_RANGE when @p token is outside the vocabulary or the text does not fit in
+ *         @p buf_len bytes (nothing past buf_len is written); SM_E_UNSUPPORTED without a
+ *         tokenizer. Since 0.1.0.
+ */
+SM_API sm_status sm_token_to_piece(const sm_model *model, int32_t token, char *buf,
+                                   size_t buf_len, size_t *n_bytes);
+
+/** The beginning-of-sequence token, or -1 when the tokenizer has none. Since 0.1.0. */
+SM_API int32_t sm_model_token_bos(const sm_model *model);
+/** The end-of-sequence token, or -1 when the tokenizer has none. Since 0.1.0. */
+SM_API int32_t sm_model_token_eos(const sm_model *model);
+/** Whether the tokenizer wants BOS first (tokenizer.ggml.add_bos_token; LLaMA's default 1,
+ * GPT-2's 0). Since 0.1.0. */
+SM_API int sm_model_add_bos(const sm_model *model);
+
+/* ---------------------------------------------------------------------------------------------
  * Contexts: evaluation state (KV cache, activations, logits) for one sequence
  * ------------------------------------------------------------------------------------------ */
 
