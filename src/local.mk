@@ -54,4 +54,4 @@ libsm_cli_la_SOURCES = \
 
 bin_PROGRAMS += sm-run
 sm_run_SOURCES = %D%/cli/sm-run.c
-sm_run_LDADD = libsm_cli.la libsmallmind.la
+sm_run_LDADD = libsm_cli.la libsmallmind.la -lm
