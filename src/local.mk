@@ -29,7 +29,8 @@ libsm_core_la_SOURCES += \
 	%D%/model.c \
 	%D%/model.h \
 	%D%/ops.c \
-	%D%/ops.h
+	%D%/ops.h \
+	%D%/tokenize_api.c
 libsm_core_la_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS) $(JEMALLOC_CFLAGS)
 libsm_core_la_LIBADD = $(SM_DEP_LIBS)
 

@@ -9,6 +9,7 @@
 #include "src/errbuf.h"
 #include "src/log.h"
 #include "src/model.h"
+#include "src/tokenizer.h"
 
 /* Tensor types the matmul kernels take (kernels.h); every other type a weight may not have. */
 static int matmul_type(uint32_t t)
@@ -212,8 +213,28 @@ static sm_status bind_arch(sm_model *m, const char *path, char *err, size_t err_
                          path, shown, arch.p, arch.n > 64 ? "..." : "");
 }
 
+/* The tokenizer, when the file has one. Its ids index the embedding, so it may not name more
+ * tokens than the embedding has rows (row 16 of GGUF-HARDENING.md, from the model's side). */
+static sm_status load_vocab(sm_model *m, const char *path, char *err, size_t err_len)
+{
+    if (!sm_gguf_find(m->gguf, "tokenizer.ggml.model"))
+        return SM_OK;
+    char why[512];
+    sm_status st = sm_vocab_load(m->gguf, &m->vocab, why, sizeof why);
+    if (st != SM_OK)
+        return sm_errbuf_set(err, err_len, st, "%s: %s", path, why);
+    size_t n = (size_t)sm_vocab_n_tokens(m->vocab);
+    if (n > m->hp.n_vocab)
+        return sm_errbuf_set(err, err_len, SM_E_FORMAT,
+                             "%s: key 'tokenizer.ggml.tokens' lists %zu tokens but tensor "
+                             "'token_embd.weight' has %zu rows",
+                             path, n, m->hp.n_vocab);
+    return SM_OK;
+}
+
 static void model_destroy(sm_model *m)
 {
+    sm_vocab_free(m->vocab);
     free(m->layers);
     sm_gguf_free(m->gguf);
     sm_mapfile_close(&m->file);
@@ -251,6 +272,9 @@ sm_status sm_model_load(const char *path, const sm_model_params *params, sm_mode
         goto fail;
     }
     st = bind_arch(m, path, err, err_len);
+    if (st != SM_OK)
+        goto fail;
+    st = load_vocab(m, path, err, err_len);
     if (st != SM_OK)
         goto fail;
     count_params(m);

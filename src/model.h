@@ -79,6 +79,7 @@ struct sm_model {
     uint64_t n_bytes;          /* bytes of every tensor */
     sm_type weight_type;       /* the type holding most matrix elements */
     int output_tied;           /* 1: output is the token embedding */
+    struct sm_vocab *vocab;    /* the tokenizer, NULL when the file has none */
 };
 
 /* Loading context passed to the architecture binders: the parsed file, the path for messages

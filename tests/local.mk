@@ -34,7 +34,8 @@ SM_CHECK_TESTS = \
 	tests/test_quant \
 	tests/test_kernels \
 	tests/test_gguf \
-	tests/test_forward
+	tests/test_forward \
+	tests/test_model
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -89,6 +90,10 @@ tests_test_gguf_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 tests_test_forward_SOURCES = %D%/test_forward.c %D%/sm_test.h %D%/sm_test_region.h
 tests_test_forward_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_forward_LDADD = $(SM_TEST_LIBS)
+
+tests_test_model_SOURCES = %D%/test_model.c %D%/sm_test.h
+tests_test_model_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_model_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing
