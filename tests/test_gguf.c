@@ -1140,6 +1140,167 @@ START_TEST(test_gguf_random_mutations_never_crash)
 }
 END_TEST
 
+/* ---- the shared fixture models ---------------------------------------------------------- */
+
+/* Facts about one fixture that hold for any well-formed model GGUF: the architecture is a
+ * string, there are tensors, and token_embd.weight is (embedding_length, n_vocab) where
+ * n_vocab is the token list's length. */
+static void check_fixture(const char *path)
+{
+    sm_mapfile mf;
+    char err[512] = "";
+    sm_status st = sm_mapfile_open(path, 1, 0, &mf, err, sizeof err);
+    ck_assert_msg(st == SM_OK, "%s: %s", path, err);
+    sm_gguf *g = NULL;
+    st = sm_gguf_parse(mf.data, mf.size, &g, err, sizeof err);
+    ck_assert_msg(st == SM_OK, "%s: %s: %s", path, sm_status_name(st), err);
+    sm_gguf_str arch;
+    ck_assert_msg(sm_gguf_get_str(g, "general.architecture", &arch, err, sizeof err) == SM_OK,
+                  "%s: %s", path, err);
+    ck_assert_msg(sm_gguf_str_eq(arch, "llama") || sm_gguf_str_eq(arch, "gpt2"),
+                  "%s: architecture '%.*s'", path, (int)arch.n, arch.p);
+    ck_assert_uint_gt(g->n_tensors, 0);
+    char key[64];
+    snprintf(key, sizeof key, "%.*s.embedding_length", (int)arch.n, arch.p);
+    int64_t n_embd = 0;
+    ck_assert_msg(sm_gguf_get_int(g, key, 1, 1 << 20, &n_embd, err, sizeof err) == SM_OK, "%s: %s",
+                  path, err);
+    const sm_gguf_kv *tokens = NULL;
+    ck_assert_msg(sm_gguf_get_arr(g, "tokenizer.ggml.tokens", SM_GGUF_STRING, &tokens, err,
+                                  sizeof err) == SM_OK,
+                  "%s: %s", path, err);
+    const sm_gguf_tensor *t = sm_gguf_find_tensor(g, "token_embd.weight");
+    ck_assert_msg(t != NULL, "%s: no token_embd.weight", path);
+    ck_assert_uint_eq(t->n_dims, 2);
+    ck_assert_int_eq(t->ne[0], n_embd);
+    ck_assert_int_eq(t->ne[1], (int64_t)tokens->n);
+    /* Every tensor lies inside the file and the last one ends within an alignment of it. */
+    const sm_gguf_tensor *last = &g->tensors[g->n_tensors - 1];
+    uint64_t end = g->data_offset + last->offset + last->n_bytes;
+    ck_assert_uint_le(end, mf.size);
+    ck_assert_uint_lt(mf.size - end, g->alignment);
+    (void)touch_all(g);
+    sm_gguf_free(g);
+    sm_mapfile_close(&mf);
+}
+
+START_TEST(test_gguf_fixture_models)
+{
+    const char *root = getenv("SM_FIXTURES");
+    if (root == NULL || root[0] == '\0') {
+        fprintf(stderr, "test_gguf: SM_FIXTURES is not set: fixture models not checked "
+                        "(configure --with-fixtures=DIR or set SM_FIXTURES)\n");
+        return;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/models", root);
+    DIR *d = opendir(dir);
+    ck_assert_msg(d != NULL, "SM_FIXTURES=%s but %s cannot be opened: %s", root, dir,
+                  strerror(errno));
+    int n_checked = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 5, ".gguf") != 0)
+            continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        check_fixture(path);
+        n_checked++;
+    }
+    closedir(d);
+    ck_assert_msg(n_checked > 0, "no *.gguf in %s", dir);
+}
+END_TEST
+
+/* ---- the file map ------------------------------------------------------------------------- */
+
+/* A scratch directory for the map tests, removed by unmap_teardown. */
+static char tmp_dir[64];
+
+static void map_setup(void)
+{
+    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/sm-test-gguf-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+}
+
+static void tmp_path(char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/%s", tmp_dir, name);
+}
+
+static void map_teardown(void)
+{
+    static const char *const names[] = {"model.gguf", "empty.gguf"};
+    char p[128];
+    for (size_t i = 0; i < 2; i++) {
+        tmp_path(p, sizeof p, names[i]);
+        unlink(p);
+    }
+    rmdir(tmp_dir);
+}
+
+START_TEST(test_mapfile_mmap_and_copy_agree)
+{
+    size_t n;
+    uint8_t *b = small_valid_file(&n);
+    char path[128];
+    tmp_path(path, sizeof path, "model.gguf");
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+    ck_assert_int_eq(fclose(f), 0);
+    for (int use_mmap = 0; use_mmap <= 1; use_mmap++) {
+        for (int use_mlock = 0; use_mlock <= 1; use_mlock++) {
+            sm_mapfile m;
+            char err[512] = "";
+            sm_status st = sm_mapfile_open(path, use_mmap, use_mlock, &m, err, sizeof err);
+            ck_assert_msg(st == SM_OK, "mmap %d mlock %d: %s", use_mmap, use_mlock, err);
+            ck_assert_uint_eq(m.size, n);
+            ck_assert_int_eq(m.mapped, use_mmap);
+            ck_assert(use_mlock || !m.locked);
+            ck_assert_mem_eq(m.data, b, n);
+            ck_assert_uint_eq((uintptr_t)m.data % 64, 0); /* a copy is 64-aligned, a map paged */
+            sm_gguf *g = parse_ok(m.data, m.size);
+            ck_assert_ptr_eq(g->tensors[0].data, (const uint8_t *)m.data + g->data_offset);
+            sm_gguf_free(g);
+            sm_mapfile_close(&m);
+            ck_assert_ptr_null(m.data);
+            ck_assert_uint_eq(m.size, 0);
+            sm_mapfile_close(&m); /* a closed (zeroed) map closes again harmlessly */
+        }
+    }
+    free(b);
+}
+END_TEST
+
+static void expect_io_error(const char *path, int use_mmap, const char *needle)
+{
+    sm_mapfile m = {(const void *)&m, 77, 5, 5}; /* must stay untouched */
+    char err[512] = "";
+    sm_status st = sm_mapfile_open(path, use_mmap, 0, &m, err, sizeof err);
+    ck_assert_msg(st == SM_E_IO, "%s: %s (%s)", path, sm_status_name(st), err);
+    ck_assert_msg(strstr(err, path) != NULL, "path not in \"%s\"", err);
+    ck_assert_msg(strstr(err, needle) != NULL, "'%s' not in \"%s\"", needle, err);
+    ck_assert_uint_eq(m.size, 77);
+}
+
+START_TEST(test_mapfile_errors_name_the_path)
+{
+    char missing[128], empty[128];
+    tmp_path(missing, sizeof missing, "missing.gguf");
+    tmp_path(empty, sizeof empty, "empty.gguf");
+    FILE *f = fopen(empty, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fclose(f), 0);
+    for (int use_mmap = 0; use_mmap <= 1; use_mmap++) {
+        expect_io_error(missing, use_mmap, strerror(ENOENT));
+        expect_io_error(tmp_dir, use_mmap, "not a regular file");
+        expect_io_error(empty, use_mmap, "empty");
+    }
+}
+END_TEST
+
 /* ---- suite -------------------------------------------------------------------------------- */
 
 static Suite *gguf_suite(void)
@@ -1165,6 +1326,17 @@ static Suite *gguf_suite(void)
     tcase_add_test(bad, test_gguf_every_truncation_fails);
     tcase_add_test(bad, test_gguf_random_mutations_never_crash);
     suite_add_tcase(s, bad);
+
+    TCase *fix = tcase_create("fixtures");
+    tcase_set_timeout(fix, 60);
+    tcase_add_test(fix, test_gguf_fixture_models);
+    suite_add_tcase(s, fix);
+
+    TCase *map = tcase_create("mapfile");
+    tcase_add_checked_fixture(map, map_setup, map_teardown);
+    tcase_add_test(map, test_mapfile_mmap_and_copy_agree);
+    tcase_add_test(map, test_mapfile_errors_name_the_path);
+    suite_add_tcase(s, map);
     return s;
 }
 
