@@ -16,6 +16,10 @@ AM_TESTS_ENVIRONMENT = \
 SM_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(HWLOC_CFLAGS)
 SM_TEST_LIBS = libsm_core.la $(CHECK_LIBS) $(SM_DEP_LIBS)
 
+# Test-only helpers shared by several test programs (the GGUF writer).
+check_LTLIBRARIES += libsm_testutil.la
+libsm_testutil_la_SOURCES = %D%/gguf_writer.c %D%/gguf_writer.h
+
 if HAVE_CHECK
 SM_CHECK_TESTS = \
 	tests/test_core \
@@ -28,7 +32,8 @@ SM_CHECK_TESTS = \
 	tests/test_zero_alloc \
 	tests/test_place \
 	tests/test_quant \
-	tests/test_kernels
+	tests/test_kernels \
+	tests/test_gguf
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -75,6 +80,10 @@ tests_test_quant_LDADD = $(SM_TEST_LIBS)
 tests_test_kernels_SOURCES = %D%/test_kernels.c %D%/kernel_util.h %D%/sm_test.h
 tests_test_kernels_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_kernels_LDADD = $(SM_TEST_LIBS)
+
+tests_test_gguf_SOURCES = %D%/test_gguf.c %D%/sm_test.h
+tests_test_gguf_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_gguf_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing
