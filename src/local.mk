@@ -16,6 +16,7 @@ libsm_core_la_SOURCES = \
 	%D%/mapfile.h \
 	%D%/status.c \
 	%D%/tok_bpe.c \
+	%D%/tok_gguf.c \
 	%D%/tok_internal.h \
 	%D%/tok_spm.c \
 	%D%/tokenizer.c \

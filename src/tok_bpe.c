@@ -36,7 +36,7 @@ static size_t run_of(const unsigned char *s, size_t n, sm_uclass cls, size_t *n_
  *   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
  * finds it: the first alternative that matches at the start wins. Bytes that are not UTF-8
  * count as [^\s\p{L}\p{N}], so every byte lands in some piece. */
-static size_t gpt2_piece(const unsigned char *s, size_t n)
+size_t sm_tok_gpt2_piece(const unsigned char *s, size_t n)
 {
     if (s[0] == '\'' && n >= 2) {
         unsigned char c = s[1];
@@ -130,7 +130,7 @@ sm_status sm_tok_gpt2(const sm_vocab *v, const unsigned char *text, size_t n, sm
     sm_tok_work w = {0};
     sm_status st = SM_OK;
     for (size_t at = 0; at < n && st == SM_OK;) {
-        size_t len = gpt2_piece(text + at, n - at);
+        size_t len = sm_tok_gpt2_piece(text + at, n - at);
         st = bpe_piece(v, text + at, len, &w, o);
         at += len;
     }

@@ -109,6 +109,9 @@ int sm_tok_heap_pop(sm_tok_work *w, sm_tok_pair *p);
 sm_status sm_tok_gpt2(const sm_vocab *v, const unsigned char *text, size_t n, sm_tok_out *o);
 sm_status sm_tok_spm(const sm_vocab *v, const unsigned char *text, size_t n, sm_tok_out *o);
 
+/* The byte length of the first GPT-2 pre-tokenizer piece of s[0..n), n >= 1 (tok_bpe.c). */
+size_t sm_tok_gpt2_piece(const unsigned char *s, size_t n);
+
 /* gpt2's byte-level alphabet: the code point byte b is written as, and back (-1 for a code
  * point that is not in the alphabet). */
 uint32_t sm_tok_byte_to_cp(uint8_t b);

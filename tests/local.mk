@@ -33,7 +33,8 @@ SM_CHECK_TESTS = \
 	tests/test_place \
 	tests/test_quant \
 	tests/test_kernels \
-	tests/test_gguf
+	tests/test_gguf \
+	tests/test_tokenizer
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -84,6 +85,10 @@ tests_test_kernels_LDADD = $(SM_TEST_LIBS)
 tests_test_gguf_SOURCES = %D%/test_gguf.c %D%/sm_test.h
 tests_test_gguf_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_gguf_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
+
+tests_test_tokenizer_SOURCES = %D%/test_tokenizer.c %D%/sm_test.h
+tests_test_tokenizer_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_tokenizer_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing
