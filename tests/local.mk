@@ -35,7 +35,8 @@ SM_CHECK_TESTS = \
 	tests/test_kernels \
 	tests/test_gguf \
 	tests/test_forward \
-	tests/test_model
+	tests/test_model \
+	tests/test_tokenizer
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -94,6 +95,9 @@ tests_test_forward_LDADD = $(SM_TEST_LIBS)
 tests_test_model_SOURCES = %D%/test_model.c %D%/sm_test.h
 tests_test_model_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_model_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
+tests_test_tokenizer_SOURCES = %D%/test_tokenizer.c %D%/sm_test.h
+tests_test_tokenizer_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_tokenizer_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing
