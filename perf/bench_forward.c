@@ -148,8 +148,7 @@ int main(int argc, char **argv)
                 tg[r] = n_gen / (e - b);
             }
         }
-        printf("| %d | %.1f | %.1f |\n", sm_sched_n_workers(s), median(pp, reps),
-               median(tg, reps));
+        printf("| %d | %.1f | %.1f |\n", sm_sched_n_workers(s), median(pp, reps), median(tg, reps));
         fflush(stdout);
         sm_context_free(c);
         sm_sched_free(s);

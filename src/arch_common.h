@@ -11,12 +11,12 @@
 /* Bounds on hyper-parameters read from a file. They are far above any small model and keep
  * every derived size (KV cache, activations) inside size_t and int, so a file cannot make a
  * later multiplication overflow (GGUF-HARDENING.md row 21). */
-#define SM_ARCH_MAX_EMBD 65536
+#define SM_ARCH_MAX_EMBD   65536
 #define SM_ARCH_MAX_LAYERS 1024
-#define SM_ARCH_MAX_HEADS 1024
-#define SM_ARCH_MAX_FF 1048576
-#define SM_ARCH_MAX_CTX 16777216
-#define SM_ARCH_MAX_VOCAB 16777216
+#define SM_ARCH_MAX_HEADS  1024
+#define SM_ARCH_MAX_FF     1048576
+#define SM_ARCH_MAX_CTX    16777216
+#define SM_ARCH_MAX_VOCAB  16777216
 
 /* Reads context_length, embedding_length, block_count, feed_forward_length and
  * attention.head_count under the architecture's prefix, and checks n_embd % n_head == 0. */

@@ -13,18 +13,30 @@ static sm_status bind_layer(const sm_load *ld, const sm_hparams *hp, size_t i, s
     char name[SM_GGUF_NAME_MAX + 16];
     sm_status st;
     size_t e = hp->n_embd;
-    if ((st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "attn_norm.weight"), e, &l->attn_norm)) ||
-        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "attn_norm.bias"), e, &l->attn_norm_b)) ||
-        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "attn_qkv.weight"), e, 3 * e, &l->wqkv)) ||
-        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "attn_qkv.bias"), 3 * e, &l->bqkv)) ||
-        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "attn_output.weight"), e, e, &l->wo)) ||
-        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "attn_output.bias"), e, &l->bo)) ||
-        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_norm.weight"), e, &l->ffn_norm)) ||
-        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_norm.bias"), e, &l->ffn_norm_b)) ||
-        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_up.weight"), e, hp->n_ff, &l->w_up)) ||
-        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_up.bias"), hp->n_ff, &l->b_up)) ||
-        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_down.weight"), hp->n_ff, e, &l->w_down)) ||
-        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_down.bias"), e, &l->b_down)))
+    if ((st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "attn_norm.weight"), e,
+                             &l->attn_norm)) ||
+        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "attn_norm.bias"), e,
+                             &l->attn_norm_b)) ||
+        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "attn_qkv.weight"), e,
+                             3 * e, &l->wqkv)) ||
+        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "attn_qkv.bias"), 3 * e,
+                             &l->bqkv)) ||
+        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "attn_output.weight"), e,
+                             e, &l->wo)) ||
+        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "attn_output.bias"), e,
+                             &l->bo)) ||
+        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_norm.weight"), e,
+                             &l->ffn_norm)) ||
+        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_norm.bias"), e,
+                             &l->ffn_norm_b)) ||
+        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_up.weight"), e,
+                             hp->n_ff, &l->w_up)) ||
+        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_up.bias"), hp->n_ff,
+                             &l->b_up)) ||
+        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_down.weight"),
+                             hp->n_ff, e, &l->w_down)) ||
+        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_down.bias"), e,
+                             &l->b_down)))
         return st;
     /* Q, K and V as views of the fused matrix's row blocks, so the forward pass treats both
      * architectures alike (and writes K and V straight into the cache). */

@@ -22,8 +22,8 @@ static sm_status read_hparams(const sm_load *ld, sm_hparams *hp)
                              "divide llama.attention.head_count %zu",
                              ld->path, hp->n_head_kv, hp->n_head);
     hp->n_kv_dim = hp->head_dim * hp->n_head_kv;
-    if ((st = sm_load_hparam(ld, "rope.dimension_count", 0, SM_ARCH_MAX_EMBD,
-                             (int64_t)hp->head_dim, &hp->n_rot)) != SM_OK)
+    if ((st = sm_load_hparam(ld, "rope.dimension_count", 0, SM_ARCH_MAX_EMBD, (int64_t)hp->head_dim,
+                             &hp->n_rot)) != SM_OK)
         return st;
     if (hp->n_rot % 2 != 0 || hp->n_rot > hp->head_dim || hp->n_rot == 0)
         return sm_errbuf_set(ld->err, ld->err_len, SM_E_FORMAT,
@@ -39,18 +39,24 @@ static sm_status bind_layer(const sm_load *ld, const sm_hparams *hp, size_t i, s
 {
     char name[SM_GGUF_NAME_MAX + 16];
     sm_status st;
-    if ((st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "attn_norm.weight"), hp->n_embd, &l->attn_norm)) ||
-        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "attn_q.weight"), hp->n_embd, hp->n_embd, &l->wq)) ||
-        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "attn_k.weight"), hp->n_embd, hp->n_kv_dim, &l->wk)) ||
-        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "attn_v.weight"), hp->n_embd, hp->n_kv_dim, &l->wv)) ||
-        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "attn_output.weight"), hp->n_embd, hp->n_embd,
-                             &l->wo)) ||
-        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_norm.weight"), hp->n_embd, &l->ffn_norm)) ||
-        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_gate.weight"), hp->n_embd, hp->n_ff,
-                             &l->w_gate)) ||
-        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_up.weight"), hp->n_embd, hp->n_ff, &l->w_up)) ||
-        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_down.weight"), hp->n_ff, hp->n_embd,
-                             &l->w_down)))
+    if ((st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "attn_norm.weight"),
+                             hp->n_embd, &l->attn_norm)) ||
+        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "attn_q.weight"),
+                             hp->n_embd, hp->n_embd, &l->wq)) ||
+        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "attn_k.weight"),
+                             hp->n_embd, hp->n_kv_dim, &l->wk)) ||
+        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "attn_v.weight"),
+                             hp->n_embd, hp->n_kv_dim, &l->wv)) ||
+        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "attn_output.weight"),
+                             hp->n_embd, hp->n_embd, &l->wo)) ||
+        (st = sm_load_vector(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_norm.weight"),
+                             hp->n_embd, &l->ffn_norm)) ||
+        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_gate.weight"),
+                             hp->n_embd, hp->n_ff, &l->w_gate)) ||
+        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_up.weight"),
+                             hp->n_embd, hp->n_ff, &l->w_up)) ||
+        (st = sm_load_matrix(ld, sm_arch_layer_name(name, sizeof name, i, "ffn_down.weight"),
+                             hp->n_ff, hp->n_embd, &l->w_down)))
         return st;
     return SM_OK;
 }

@@ -100,16 +100,14 @@ static sm_status make_arena(sm_context *ctx, int node)
     return SM_OK;
 }
 
-static sm_status check_params(const sm_model *m, const sm_context_params *p, char *err,
-                              size_t len)
+static sm_status check_params(const sm_model *m, const sm_context_params *p, char *err, size_t len)
 {
     if (p->n_ctx < 0 || (size_t)p->n_ctx > m->hp.n_ctx_train)
         return snprintf(err, len, "n_ctx %d: must be in [0, %zu] (0 = the model's)", p->n_ctx,
                         m->hp.n_ctx_train),
                SM_E_INVAL;
     if (p->n_batch < 0)
-        return snprintf(err, len, "n_batch %d: must be >= 0 (0 = default)", p->n_batch),
-               SM_E_INVAL;
+        return snprintf(err, len, "n_batch %d: must be >= 0 (0 = default)", p->n_batch), SM_E_INVAL;
     if (p->kv_type != SM_KV_F32 && p->kv_type != SM_KV_F16)
         return snprintf(err, len, "kv_type %d: must be SM_KV_F32 or SM_KV_F16", (int)p->kv_type),
                SM_E_INVAL;
@@ -231,8 +229,8 @@ sm_status sm_eval(sm_context *ctx, const int32_t *tokens, int n_tokens)
         return SM_E_INVAL;
     ctx->errmsg[0] = '\0';
     if (!tokens || n_tokens < 1)
-        return fail_with(ctx, SM_E_INVAL, "sm_eval: %s", !tokens ? "tokens is NULL"
-                                                                 : "n_tokens must be >= 1");
+        return fail_with(ctx, SM_E_INVAL, "sm_eval: %s",
+                         !tokens ? "tokens is NULL" : "n_tokens must be >= 1");
     size_t n = (size_t)n_tokens;
     const sm_hparams *hp = &ctx->model->hp;
     for (size_t i = 0; i < n; i++)
@@ -272,16 +270,16 @@ const float *sm_get_logits(sm_context *ctx, int i)
     if (!ctx)
         return NULL;
     if (!ctx->have_logits) {
-        snprintf(ctx->errmsg, sizeof ctx->errmsg, "sm_get_logits: no evaluation since the "
-                                                  "context was created or reset");
+        snprintf(ctx->errmsg, sizeof ctx->errmsg,
+                 "sm_get_logits: no evaluation since the "
+                 "context was created or reset");
         return NULL;
     }
     size_t n_vocab = ctx->model->hp.n_vocab;
     if (i == -1)
         return ctx->a.logits + (ctx->logits_all ? (ctx->n_last - 1) * n_vocab : 0);
     if (!ctx->logits_all || i < 0 || (size_t)i >= ctx->n_last) {
-        snprintf(ctx->errmsg, sizeof ctx->errmsg,
-                 "sm_get_logits: index %d: %s", i,
+        snprintf(ctx->errmsg, sizeof ctx->errmsg, "sm_get_logits: index %d: %s", i,
                  ctx->logits_all ? "outside the last call's tokens"
                                  : "only -1 (the last token) without logits_all");
         return NULL;

@@ -14,22 +14,22 @@
 
 /* Activations of one step; every [B] is n_batch tokens, rows contiguous. */
 typedef struct sm_acts {
-    float *x;        /* [B][n_embd] the residual stream */
-    float *xn;       /* [B][n_embd] normalised input of the next matmuls */
-    void *xq8_0;     /* [B][xq8_0_stride] an input quantized for Q8_0/Q4_0 weights */
+    float *x;    /* [B][n_embd] the residual stream */
+    float *xn;   /* [B][n_embd] normalised input of the next matmuls */
+    void *xq8_0; /* [B][xq8_0_stride] an input quantized for Q8_0/Q4_0 weights */
     size_t xq8_0_stride;
-    void *xq8_K;     /* [B][xq8_K_stride] an input quantized for Q4_K/Q6_K weights */
+    void *xq8_K; /* [B][xq8_K_stride] an input quantized for Q4_K/Q6_K weights */
     size_t xq8_K_stride;
-    float *q;        /* [B][n_embd] queries */
-    float *k;        /* [B][n_kv_dim] keys of the step before they enter an f16 cache */
-    float *v;        /* [B][n_kv_dim] values, likewise */
-    float *att;      /* [B][n_embd] attention output, all heads */
-    float *tmp;      /* [B][n_embd] staging of residual matmuls */
-    float *ff;       /* [B][n_ff] feed-forward hidden state */
-    float *ff2;      /* [B][n_ff] staging of the up projection (llama) */
-    float *rope_cs;  /* [B][n_rot] cos/sin per token (llama) */
-    int32_t *pos;    /* [B] positions of the step's tokens (gpt2 position embeddings) */
-    float *logits;   /* [n_logit_rows][n_vocab] */
+    float *q;       /* [B][n_embd] queries */
+    float *k;       /* [B][n_kv_dim] keys of the step before they enter an f16 cache */
+    float *v;       /* [B][n_kv_dim] values, likewise */
+    float *att;     /* [B][n_embd] attention output, all heads */
+    float *tmp;     /* [B][n_embd] staging of residual matmuls */
+    float *ff;      /* [B][n_ff] feed-forward hidden state */
+    float *ff2;     /* [B][n_ff] staging of the up projection (llama) */
+    float *rope_cs; /* [B][n_rot] cos/sin per token (llama) */
+    int32_t *pos;   /* [B] positions of the step's tokens (gpt2 position embeddings) */
+    float *logits;  /* [n_logit_rows][n_vocab] */
 } sm_acts;
 
 /* The KV cache: for layer l, keys at k + l * layer_elems, position p at + p * n_kv_dim
@@ -54,7 +54,7 @@ struct sm_context {
     size_t n_past;
     size_t n_logit_rows; /* rows of a.logits: n_batch with logits_all, else 1 */
     int logits_all;
-    size_t n_last;       /* tokens of the last successful sm_eval call */
+    size_t n_last; /* tokens of the last successful sm_eval call */
     int have_logits;
     char errmsg[512];
 };

@@ -165,8 +165,7 @@ static void rope_cache_rows(void *c, size_t t0, size_t t1, sm_arena *scratch)
 /* ------------------------------------------------------------------------------------------ */
 /* Blocks */
 
-static void *cache_row(const sm_kvcache *kv, void *base, size_t layer, size_t pos,
-                       size_t n_kv_dim)
+static void *cache_row(const sm_kvcache *kv, void *base, size_t layer, size_t pos, size_t n_kv_dim)
 {
     size_t elem = kv->f16 ? 2 : 4;
     return (char *)base + (layer * kv->layer_elems + pos * n_kv_dim) * elem;
@@ -296,8 +295,8 @@ static void embed(sm_context *ctx, const int32_t *tokens, size_t n)
     for (size_t t = 0; t < n; t++)
         a->pos[t] = (int32_t)(ctx->n_past + t);
     if (m->arch == SM_ARCH_GPT2) {
-        sm_kernels_embed(kt, m->pos_embd.type, m->pos_embd.data, m->pos_embd.row_bytes,
-                         hp->n_embd, a->pos, n, a->tmp, hp->n_embd);
+        sm_kernels_embed(kt, m->pos_embd.type, m->pos_embd.data, m->pos_embd.row_bytes, hp->n_embd,
+                         a->pos, n, a->tmp, hp->n_embd);
         kt->add(n * hp->n_embd, a->x, a->tmp, a->x);
     } else {
         rope_job j = {.hp = hp, .cs = a->rope_cs, .pos0 = ctx->n_past};

@@ -156,8 +156,8 @@ static sm_type dominant_type(const sm_gguf *g)
     for (uint64_t i = 0; i < g->n_tensors; i++) {
         const sm_gguf_tensor *t = &g->tensors[i];
         if (t->n_dims >= 2 && matmul_type(t->type))
-            count[t->type] += (uint64_t)t->ne[0] * (uint64_t)t->ne[1] * (uint64_t)t->ne[2] *
-                              (uint64_t)t->ne[3];
+            count[t->type] +=
+                (uint64_t)t->ne[0] * (uint64_t)t->ne[1] * (uint64_t)t->ne[2] * (uint64_t)t->ne[3];
     }
     sm_type best = SM_TYPE_F32;
     for (int t = 0; t <= SM_TYPE_Q8_K; t++)
@@ -171,8 +171,8 @@ static void count_params(sm_model *m)
     for (uint64_t i = 0; i < m->gguf->n_tensors; i++) {
         const sm_gguf_tensor *t = &m->gguf->tensors[i];
         /* The parser checked this product fits in int64. */
-        m->n_params += (uint64_t)t->ne[0] * (uint64_t)t->ne[1] * (uint64_t)t->ne[2] *
-                       (uint64_t)t->ne[3];
+        m->n_params +=
+            (uint64_t)t->ne[0] * (uint64_t)t->ne[1] * (uint64_t)t->ne[2] * (uint64_t)t->ne[3];
         m->n_bytes += t->n_bytes;
     }
     m->weight_type = dominant_type(m->gguf);
@@ -209,8 +209,8 @@ static sm_status bind_arch(sm_model *m, const char *path, char *err, size_t err_
     }
     int shown = arch.n > 64 ? 64 : (int)arch.n;
     return sm_errbuf_set(err, err_len, SM_E_UNSUPPORTED,
-                         "%s: key 'general.architecture' is '%.*s'%s; supported: llama, gpt2",
-                         path, shown, arch.p, arch.n > 64 ? "..." : "");
+                         "%s: key 'general.architecture' is '%.*s'%s; supported: llama, gpt2", path,
+                         shown, arch.p, arch.n > 64 ? "..." : "");
 }
 
 /* The tokenizer, when the file has one. Its ids index the embedding, so it may not name more
@@ -282,8 +282,8 @@ sm_status sm_model_load(const char *path, const sm_model_params *params, sm_mode
            "%s: %s, %zu layers, n_embd %zu, %zu/%zu heads, n_ff %zu, vocab %zu, ctx %zu, "
            "%" PRIu64 " parameters, %s",
            path, m->arch == SM_ARCH_LLAMA ? "llama" : "gpt2", m->hp.n_layer, m->hp.n_embd,
-           m->hp.n_head, m->hp.n_head_kv, m->hp.n_ff, m->hp.n_vocab, m->hp.n_ctx_train,
-           m->n_params, type_name(m->weight_type));
+           m->hp.n_head, m->hp.n_head_kv, m->hp.n_ff, m->hp.n_vocab, m->hp.n_ctx_train, m->n_params,
+           type_name(m->weight_type));
     *out = m;
     return SM_OK;
 fail:
@@ -373,10 +373,10 @@ static int scalar_str(uint32_t t, const uint8_t *p, char *buf, size_t len)
         int64_t i64;
         double f64;
     } v;
-    size_t size = t == SM_GGUF_U8 || t == SM_GGUF_I8 || t == SM_GGUF_BOOL     ? 1
-                  : t == SM_GGUF_U16 || t == SM_GGUF_I16                      ? 2
+    size_t size = t == SM_GGUF_U8 || t == SM_GGUF_I8 || t == SM_GGUF_BOOL    ? 1
+                  : t == SM_GGUF_U16 || t == SM_GGUF_I16                     ? 2
                   : t == SM_GGUF_U64 || t == SM_GGUF_I64 || t == SM_GGUF_F64 ? 8
-                                                                               : 4;
+                                                                             : 4;
     memcpy(&v, p, size);
     switch (t) {
     case SM_GGUF_U8:

@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 #include "kernels/quant.h"
+#include "smallmind.h"
 #include "src/gguf.h"
 #include "src/mapfile.h"
-#include "smallmind.h"
 
 typedef enum sm_arch { SM_ARCH_LLAMA = 0, SM_ARCH_GPT2 = 1 } sm_arch;
 
@@ -28,23 +28,23 @@ typedef struct sm_weight {
 /* One transformer block. Vectors are F32 views (length in the comment); NULL when the
  * architecture has no such tensor. */
 typedef struct sm_layer {
-    const float *attn_norm;   /* [n_embd] */
-    const float *attn_norm_b; /* [n_embd], gpt2 */
-    sm_weight wq;             /* [n_embd] x n_embd, llama */
-    sm_weight wk;             /* [n_embd] x n_kv_dim, llama */
-    sm_weight wv;             /* [n_embd] x n_kv_dim, llama */
-    sm_weight wqkv;           /* [n_embd] x 3 n_embd (rows Q, then K, then V), gpt2 */
-    const float *bqkv;        /* [3 n_embd], gpt2 */
+    const float *attn_norm;    /* [n_embd] */
+    const float *attn_norm_b;  /* [n_embd], gpt2 */
+    sm_weight wq;              /* [n_embd] x n_embd, llama */
+    sm_weight wk;              /* [n_embd] x n_kv_dim, llama */
+    sm_weight wv;              /* [n_embd] x n_kv_dim, llama */
+    sm_weight wqkv;            /* [n_embd] x 3 n_embd (rows Q, then K, then V), gpt2 */
+    const float *bqkv;         /* [3 n_embd], gpt2 */
     const float *bq, *bk, *bv; /* gpt2: views of bqkv; wq, wk, wv are views of wqkv's rows */
-    sm_weight wo;             /* [n_embd] x n_embd */
-    const float *bo;          /* [n_embd], gpt2 */
-    const float *ffn_norm;    /* [n_embd] */
-    const float *ffn_norm_b;  /* [n_embd], gpt2 */
-    sm_weight w_gate;         /* [n_embd] x n_ff, llama */
-    sm_weight w_up;           /* [n_embd] x n_ff */
-    const float *b_up;        /* [n_ff], gpt2 */
-    sm_weight w_down;         /* [n_ff] x n_embd */
-    const float *b_down;      /* [n_embd], gpt2 */
+    sm_weight wo;              /* [n_embd] x n_embd */
+    const float *bo;           /* [n_embd], gpt2 */
+    const float *ffn_norm;     /* [n_embd] */
+    const float *ffn_norm_b;   /* [n_embd], gpt2 */
+    sm_weight w_gate;          /* [n_embd] x n_ff, llama */
+    sm_weight w_up;            /* [n_embd] x n_ff */
+    const float *b_up;         /* [n_ff], gpt2 */
+    sm_weight w_down;          /* [n_ff] x n_embd */
+    const float *b_down;       /* [n_embd], gpt2 */
 } sm_layer;
 
 /* Hyper-parameters, each validated against the others and against the tensors. */
@@ -69,17 +69,17 @@ struct sm_model {
     sm_gguf *gguf;
     sm_arch arch;
     sm_hparams hp;
-    sm_weight tok_embd;        /* [n_embd] x n_vocab (any matmul type) */
-    sm_weight pos_embd;        /* [n_embd] x n_ctx_train, gpt2 (F32 or F16) */
-    const float *out_norm;     /* [n_embd] */
-    const float *out_norm_b;   /* [n_embd], gpt2 */
-    sm_weight output;          /* [n_embd] x n_vocab; equals tok_embd when tied */
-    sm_layer *layers;          /* [n_layer] */
-    uint64_t n_params;         /* elements of every tensor */
-    uint64_t n_bytes;          /* bytes of every tensor */
-    sm_type weight_type;       /* the type holding most matrix elements */
-    int output_tied;           /* 1: output is the token embedding */
-    struct sm_vocab *vocab;    /* the tokenizer, NULL when the file has none */
+    sm_weight tok_embd;      /* [n_embd] x n_vocab (any matmul type) */
+    sm_weight pos_embd;      /* [n_embd] x n_ctx_train, gpt2 (F32 or F16) */
+    const float *out_norm;   /* [n_embd] */
+    const float *out_norm_b; /* [n_embd], gpt2 */
+    sm_weight output;        /* [n_embd] x n_vocab; equals tok_embd when tied */
+    sm_layer *layers;        /* [n_layer] */
+    uint64_t n_params;       /* elements of every tensor */
+    uint64_t n_bytes;        /* bytes of every tensor */
+    sm_type weight_type;     /* the type holding most matrix elements */
+    int output_tied;         /* 1: output is the token embedding */
+    struct sm_vocab *vocab;  /* the tokenizer, NULL when the file has none */
 };
 
 /* Loading context passed to the architecture binders: the parsed file, the path for messages

@@ -35,9 +35,9 @@ typedef struct mm_job {
     const sm_mm *mm;
     int n_mm;
     size_t n_tok;
-    size_t rows;             /* rows per tile */
-    size_t n_tb;             /* token blocks */
-    size_t first_tile[4];    /* tile index where entry j starts; [n_mm] = total */
+    size_t rows;          /* rows per tile */
+    size_t n_tb;          /* token blocks */
+    size_t first_tile[4]; /* tile index where entry j starts; [n_mm] = total */
 } mm_job;
 
 static void mm_epilogue(const sm_kernels *kt, const sm_mm *m, size_t r0, size_t r1, size_t t0,
@@ -82,8 +82,8 @@ static void mm_tile(const mm_job *j, size_t tile)
     sm_kernels_matmul(kt, m->w->type)(m->w->data, m->w->row_bytes, m->x, m->x_stride, m->y,
                                       m->y_stride, m->w->n_in, r0, r1, t0, t1);
     if (m->epilogue == SM_MM_SWIGLU)
-        sm_kernels_matmul(kt, m->w2->type)(m->w2->data, m->w2->row_bytes, m->x, m->x_stride,
-                                           m->y2, m->y_stride, m->w2->n_in, r0, r1, t0, t1);
+        sm_kernels_matmul(kt, m->w2->type)(m->w2->data, m->w2->row_bytes, m->x, m->x_stride, m->y2,
+                                           m->y_stride, m->w2->n_in, r0, r1, t0, t1);
     mm_epilogue(kt, m, r0, r1, t0, t1);
 }
 
@@ -217,6 +217,6 @@ void sm_op_rows(const sm_exec *ex, size_t n_tok, size_t work_per_token, sm_rows_
     if (n_tok * work_per_token < ex->fork_min_work || ex->n_workers == 1 || n_tok == 1)
         rows_range(&j, 0, n_tok, -1);
     else
-        sm_parallel_for(ex->sched, 0, n_tok, div_up(n_tok, 4 * (size_t)ex->n_workers),
-                        rows_range, &j);
+        sm_parallel_for(ex->sched, 0, n_tok, div_up(n_tok, 4 * (size_t)ex->n_workers), rows_range,
+                        &j);
 }

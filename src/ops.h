@@ -14,8 +14,8 @@
 
 #include "alloc/arena.h"
 #include "kernels/kernels.h"
-#include "src/model.h"
 #include "smallmind.h"
+#include "src/model.h"
 
 /* The execution environment every op runs in. */
 typedef struct sm_exec {
@@ -41,15 +41,15 @@ typedef enum sm_mm_epilogue {
 /* One matmul of a fused region: y[t][r] for r < w->n_out, t < n_tok. */
 typedef struct sm_mm {
     const sm_weight *w;
-    const sm_weight *w2;  /* SM_MM_SWIGLU: the up projection, same shape and x as w */
-    const void *x;        /* the input, already in sm_type_matmul_x(w->type) */
-    size_t x_stride;      /* bytes between tokens of x */
-    float *y;             /* output (or staging for SM_MM_RESIDUAL) */
-    size_t y_stride;      /* floats between tokens of y */
-    float *res;           /* SM_MM_RESIDUAL: the residual stream */
-    size_t res_stride;    /* floats */
-    const float *bias;    /* [n_out] or NULL */
-    float *y2;            /* SM_MM_SWIGLU: staging for the up projection, like y */
+    const sm_weight *w2; /* SM_MM_SWIGLU: the up projection, same shape and x as w */
+    const void *x;       /* the input, already in sm_type_matmul_x(w->type) */
+    size_t x_stride;     /* bytes between tokens of x */
+    float *y;            /* output (or staging for SM_MM_RESIDUAL) */
+    size_t y_stride;     /* floats between tokens of y */
+    float *res;          /* SM_MM_RESIDUAL: the residual stream */
+    size_t res_stride;   /* floats */
+    const float *bias;   /* [n_out] or NULL */
+    float *y2;           /* SM_MM_SWIGLU: staging for the up projection, like y */
     sm_mm_epilogue epilogue;
 } sm_mm;
 

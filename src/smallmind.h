@@ -385,8 +385,8 @@ SM_API int sm_model_meta_str(const sm_model *model, const char *key, char *buf, 
  *         SM_E_UNSUPPORTED when the file has no tokenizer; SM_E_INVAL for NULL arguments.
  * Thread-safe (the model is immutable). Since 0.1.0.
  */
-SM_API sm_status sm_tokenize(const sm_model *model, const char *text, size_t text_len,
-                             int add_bos, int32_t *tokens, size_t n_max, size_t *n_tokens);
+SM_API sm_status sm_tokenize(const sm_model *model, const char *text, size_t text_len, int add_bos,
+                             int32_t *tokens, size_t n_max, size_t *n_tokens);
 
 /**
  * The text of one token (bytes, not necessarily valid UTF-8 on its own, not NUL-terminated).
@@ -395,8 +395,8 @@ SM_API sm_status sm_tokenize(const sm_model *model, const char *text, size_t tex
  *         @p buf_len bytes (nothing past buf_len is written); SM_E_UNSUPPORTED without a
  *         tokenizer. Since 0.1.0.
  */
-SM_API sm_status sm_token_to_piece(const sm_model *model, int32_t token, char *buf,
-                                   size_t buf_len, size_t *n_bytes);
+SM_API sm_status sm_token_to_piece(const sm_model *model, int32_t token, char *buf, size_t buf_len,
+                                   size_t *n_bytes);
 
 /** The beginning-of-sequence token, or -1 when the tokenizer has none. Since 0.1.0. */
 SM_API int32_t sm_model_token_bos(const sm_model *model);

@@ -76,7 +76,7 @@ static sm_status merge_all(const sm_vocab *v, const unsigned char *e, size_t m, 
 
 sm_status sm_tok_spm(const sm_vocab *v, const unsigned char *text, size_t n, sm_tok_out *o)
 {
-    /* sm_tokenize bounded n far below SIZE_MAX / 3, so this cannot wrap */
+    /* sm_vocab_tokenize bounded n far below SIZE_MAX / 3, so this cannot wrap */
     size_t cap = 3 * n + 3, m = 0;
     unsigned char *e = malloc(cap);
     if (e == NULL)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* tokenizer.c: the vocabulary (validation, the text -> id and merge tables), sm_tokenize's
- * entry point and sm_token_to_piece. The merging itself is in tok_bpe.c and tok_spm.c. */
+/* tokenizer.c: the vocabulary (validation, the text -> id and merge tables), sm_vocab_tokenize's
+ * entry point and sm_vocab_token_to_piece. The merging itself is in tok_bpe.c and tok_spm.c. */
 #include "config.h"
 
 #include <math.h>
@@ -522,8 +522,8 @@ sm_status sm_tok_emit_bytes(const sm_vocab *v, const unsigned char *p, size_t n,
 
 /* ---- entry points ------------------------------------------------------------------------ */
 
-sm_status sm_tokenize(const sm_vocab *v, const char *text, size_t text_len, int add_bos,
-                      int32_t *out, size_t out_cap, size_t *n_out)
+sm_status sm_vocab_tokenize(const sm_vocab *v, const char *text, size_t text_len, int add_bos,
+                            int32_t *out, size_t out_cap, size_t *n_out)
 {
     if (v == NULL || n_out == NULL || (text == NULL && text_len > 0) ||
         (out == NULL && out_cap > 0))
@@ -555,7 +555,8 @@ static void put(char *buf, size_t cap, size_t *len, const void *p, size_t n)
     *len += n;
 }
 
-sm_status sm_token_to_piece(const sm_vocab *v, int32_t id, char *buf, size_t cap, size_t *n_out)
+sm_status sm_vocab_token_to_piece(const sm_vocab *v, int32_t id, char *buf, size_t cap,
+                                  size_t *n_out)
 {
     if (v == NULL || n_out == NULL || (buf == NULL && cap > 0))
         return SM_E_INVAL;

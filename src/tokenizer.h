@@ -21,7 +21,7 @@
  *   their concatenation must all be tokens, else SM_E_FORMAT naming the merge. A repeated pair
  *   keeps its first (lowest) rank. Duplicate token texts: the first id wins the text lookup.
  * - Row 19: a token's text is bytes: it may hold NULs or invalid UTF-8; nothing assumes a
- *   terminator, and sm_token_to_piece never writes past the caller's capacity.
+ *   terminator, and sm_vocab_token_to_piece never writes past the caller's capacity.
  * - Row 20: every length is a size_t; no int conversion anywhere.
  *
  * Out of scope for now: special-token parsing in the text (control and user-defined tokens are
@@ -114,8 +114,8 @@ sm_gguf_str sm_vocab_token_text(const sm_vocab *v, int32_t id);
  *         scratch size would overflow); SM_E_UNSUPPORTED when a byte has neither a token nor
  *         an unknown token to stand for it.
  */
-sm_status sm_tokenize(const sm_vocab *v, const char *text, size_t text_len, int add_bos,
-                      int32_t *out, size_t out_cap, size_t *n_out);
+sm_status sm_vocab_tokenize(const sm_vocab *v, const char *text, size_t text_len, int add_bos,
+                            int32_t *out, size_t out_cap, size_t *n_out);
 
 /**
  * The bytes token @p id stands for: gpt2 maps each character back through the byte-level table
@@ -126,6 +126,7 @@ sm_status sm_tokenize(const sm_vocab *v, const char *text, size_t text_len, int 
  * @return SM_OK; SM_E_RANGE for an id out of range or cap < *n_out (nothing is written past
  *         cap); SM_E_INVAL for NULL arguments (buf may be NULL when cap is 0).
  */
-sm_status sm_token_to_piece(const sm_vocab *v, int32_t id, char *buf, size_t cap, size_t *n_out);
+sm_status sm_vocab_token_to_piece(const sm_vocab *v, int32_t id, char *buf, size_t cap,
+                                  size_t *n_out);
 
 #endif /* SM_TOKENIZER_H */

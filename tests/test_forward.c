@@ -31,9 +31,8 @@ static const struct fixture {
     double tol;
     double known;
 } fixtures[] = {
-    {"llama-tiny-f32", 1e-4, 0},     {"llama-tiny-f16", 5e-3, 0},
-    {"llama-tiny-q8_0", 1e-3, 6e-2}, {"llama-tiny-q4_0", 1e-3, 0},
-    {"gpt2-tiny-f32", 1e-4, 2e-3},   {"gpt2-tiny-q8_0", 1e-3, 4e-2},
+    {"llama-tiny-f32", 1e-4, 0},  {"llama-tiny-f16", 5e-3, 0},   {"llama-tiny-q8_0", 1e-3, 6e-2},
+    {"llama-tiny-q4_0", 1e-3, 0}, {"gpt2-tiny-f32", 1e-4, 2e-3}, {"gpt2-tiny-q8_0", 1e-3, 4e-2},
 };
 #define N_FIXTURES ((int)(sizeof fixtures / sizeof fixtures[0]))
 
@@ -155,8 +154,8 @@ static double compare(const char *what, const ref_logits *r, const float *got, d
         float gap;
         int rt = argmax(ref, r->n_vocab, &gap);
         if (gap > 2 * tol)
-            ck_assert_msg(argmax(out, r->n_vocab, NULL) == rt, "%s: token %u: top-1 differs",
-                          what, i);
+            ck_assert_msg(argmax(out, r->n_vocab, NULL) == rt, "%s: token %u: top-1 differs", what,
+                          i);
     }
     /* The worst element, so a failure shows how far off and where, not just the first. */
     double bound = known > 0 ? known : tol;

@@ -3,6 +3,8 @@
  * against each other and against every tensor's shape and type), its error reporting, the
  * getters and metadata lookup, and the mmap / read / mlock load paths. Files come from the
  * independent test writer (tests/gguf_writer.c). */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@ typedef struct mspec {
     int block_count_as_string; /* llama.block_count stored as a string */
     int64_t vocab_size_key;    /* llama.vocab_size when > 0 */
     int tied;                  /* no output.weight */
+    int ff_key_zero;           /* feed_forward_length says 0 (the tensors keep n_ff) */
 } mspec;
 
 static mspec default_llama(void)
@@ -45,17 +48,17 @@ static void add_tensor(sm_gw *w, const mspec *s, const char *name, int64_t ne0, 
     if (s->drop_tensor && strcmp(name, s->drop_tensor) == 0)
         return;
     uint32_t type = 0;
-    size_t elem = 4;
+    size_t n = (size_t)ne0 * (size_t)(ne1 ? ne1 : 1), bytes = 4 * n;
     if (s->retype_tensor && strcmp(name, s->retype_tensor) == 0) {
         type = s->retype;
-        elem = type == 1 ? 2 : 4; /* F16 or a same-size stand-in; unsupported types fail first */
+        /* F16: 2 bytes an element; Q5_0 (6): blocks of 32 elements in 22 bytes */
+        bytes = type == 1 ? 2 * n : n / 32 * 22;
     }
     int64_t ne[2] = {ne0, ne1};
-    size_t n = (size_t)ne0 * (size_t)(ne1 ? ne1 : 1);
-    /* Small distinct values: the loader does not read them, the getters' counts do. */
-    float *v = calloc(n, elem);
+    /* Zeros: the loader never reads weight values. */
+    void *v = calloc(bytes ? bytes : 1, 1);
     ck_assert_ptr_nonnull(v);
-    sm_gw_tensor(w, name, type, ne1 ? 2 : 1, ne, v, n * elem);
+    sm_gw_tensor(w, name, type, ne1 ? 2 : 1, ne, v, bytes);
     free(v);
 }
 
@@ -69,13 +72,13 @@ static const char *write_model(const mspec *s)
     sm_gw_kv_str(w, "general.architecture", s->arch);
     sm_gw_kv_str(w, "general.name", "test-model");
 #define KEY(suffix) (snprintf(key, sizeof key, "%s.%s", s->arch, suffix), key)
-    sm_gw_kv_u32(w, KEY("context_length"), (uint32_t)s->n_ctx);
+    sm_gw_kv_u64(w, KEY("context_length"), (uint64_t)s->n_ctx);
     sm_gw_kv_u32(w, KEY("embedding_length"), (uint32_t)s->n_embd);
     if (s->block_count_as_string)
         sm_gw_kv_str(w, KEY("block_count"), "2");
     else
         sm_gw_kv_u64(w, KEY("block_count"), (uint64_t)s->n_layer);
-    sm_gw_kv_u32(w, KEY("feed_forward_length"), (uint32_t)s->n_ff);
+    sm_gw_kv_u32(w, KEY("feed_forward_length"), (uint32_t)(s->ff_key_zero ? 0 : s->n_ff));
     sm_gw_kv_u32(w, KEY("attention.head_count"), (uint32_t)s->n_head);
     if (strcmp(s->arch, "gpt2") != 0) {
         sm_gw_kv_u32(w, KEY("attention.head_count_kv"), (uint32_t)s->n_head_kv);
@@ -93,7 +96,8 @@ static const char *write_model(const mspec *s)
      * its tensors are looked at. */
     for (int64_t l = 0; l < s->n_layer && l < 4; l++) {
         char n[64];
-#define T(suffix, a, b) (snprintf(n, sizeof n, "blk.%lld." suffix, (long long)l), add_tensor(w, s, n, a, b))
+#define T(suffix, a, b)                                                                            \
+    (snprintf(n, sizeof n, "blk.%lld." suffix, (long long)l), add_tensor(w, s, n, a, b))
         T("attn_norm.weight", e, 0);
         T("attn_q.weight", e, e);
         T("attn_k.weight", e, kv);
@@ -209,22 +213,70 @@ typedef struct bad_case {
     const char *needle1, *needle2;
 } bad_case;
 
-static void m_layers0(mspec *s) { s->n_layer = 0; }
-static void m_layers_huge(mspec *s) { s->n_layer = 1000000; }
-static void m_heads0(mspec *s) { s->n_head = 0; }
-static void m_kv_not_dividing(mspec *s) { s->n_head_kv = 3; }
-static void m_embd_not_multiple(mspec *s) { s->n_head = 5; }
-static void m_ctx_huge(mspec *s) { s->n_ctx = (int64_t)1 << 33; }
-static void m_rope_odd(mspec *s) { s->n_rot = 7; }
-static void m_rope_too_big(mspec *s) { s->n_rot = 16; }
-static void m_embd_shape(mspec *s) { s->embd_rows_ne0 = 16; }
-static void m_vocab_key(mspec *s) { s->vocab_size_key = 41; }
-static void m_missing_tensor(mspec *s) { s->drop_tensor = "blk.1.ffn_down.weight"; }
-static void m_unsupported_type(mspec *s) { s->retype_tensor = "blk.0.attn_q.weight", s->retype = 6; }
-static void m_f16_norm(mspec *s) { s->retype_tensor = "blk.0.attn_norm.weight", s->retype = 1; }
-static void m_arch(mspec *s) { s->arch = "mamba"; }
-static void m_key_type(mspec *s) { s->block_count_as_string = 1; }
-static void m_ff0(mspec *s) { s->n_ff = 0; }
+static void m_layers0(mspec *s)
+{
+    s->n_layer = 0;
+}
+static void m_layers_huge(mspec *s)
+{
+    s->n_layer = 1000000;
+}
+static void m_heads0(mspec *s)
+{
+    s->n_head = 0;
+}
+static void m_kv_not_dividing(mspec *s)
+{
+    s->n_head_kv = 3;
+}
+static void m_embd_not_multiple(mspec *s)
+{
+    s->n_head = 5;
+}
+static void m_ctx_huge(mspec *s)
+{
+    s->n_ctx = (int64_t)1 << 33;
+}
+static void m_rope_odd(mspec *s)
+{
+    s->n_rot = 7;
+}
+static void m_rope_too_big(mspec *s)
+{
+    s->n_rot = 16;
+}
+static void m_embd_shape(mspec *s)
+{
+    s->embd_rows_ne0 = 16;
+}
+static void m_vocab_key(mspec *s)
+{
+    s->vocab_size_key = 41;
+}
+static void m_missing_tensor(mspec *s)
+{
+    s->drop_tensor = "blk.1.ffn_down.weight";
+}
+static void m_unsupported_type(mspec *s)
+{
+    s->retype_tensor = "blk.0.attn_q.weight", s->retype = 6;
+}
+static void m_f16_norm(mspec *s)
+{
+    s->retype_tensor = "blk.0.attn_norm.weight", s->retype = 1;
+}
+static void m_arch(mspec *s)
+{
+    s->arch = "mamba";
+}
+static void m_key_type(mspec *s)
+{
+    s->block_count_as_string = 1;
+}
+static void m_ff0(mspec *s)
+{
+    s->ff_key_zero = 1;
+}
 
 static const bad_case bad_cases[] = {
     {"n_layer 0", m_layers0, SM_E_FORMAT, "llama.block_count", "0"},
@@ -283,8 +335,7 @@ static Suite *model_suite(void)
     TCase *tc = tcase_create("model");
     tcase_add_test(tc, test_model_valid_llama_and_getters);
     tcase_add_test(tc, test_model_load_paths);
-    tcase_add_loop_test(tc, test_model_malformed, 0,
-                        (int)(sizeof bad_cases / sizeof bad_cases[0]));
+    tcase_add_loop_test(tc, test_model_malformed, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
     tcase_add_test(tc, test_model_tied_output);
     suite_add_tcase(s, tc);
     return s;

@@ -196,7 +196,7 @@ static void expect_ids(const sm_vocab *v, const char *text, size_t len, int add_
 {
     int32_t got[256];
     size_t n = 0;
-    sm_status st = sm_tokenize(v, text, len, add_bos, got, 256, &n);
+    sm_status st = sm_vocab_tokenize(v, text, len, add_bos, got, 256, &n);
     ck_assert_msg(st == SM_OK, "tokenize '%.*s': %s", (int)len, text, sm_status_name(st));
     char g[1024] = "", w[1024] = "";
     for (size_t i = 0; i < n && strlen(g) < 1000; i++)
@@ -221,13 +221,13 @@ static char *detokenize(const sm_vocab *v, const int32_t *ids, size_t n, size_t 
     ck_assert_ptr_nonnull(buf);
     for (size_t i = 0; i < n; i++) {
         size_t need = 0;
-        sm_status st = sm_token_to_piece(v, ids[i], buf + used, cap - used, &need);
+        sm_status st = sm_vocab_token_to_piece(v, ids[i], buf + used, cap - used, &need);
         if (st == SM_E_RANGE) {
             ck_assert_uint_gt(need, cap - used);
             cap = 2 * (used + need);
             buf = realloc(buf, cap);
             ck_assert_ptr_nonnull(buf);
-            st = sm_token_to_piece(v, ids[i], buf + used, cap - used, &need);
+            st = sm_vocab_token_to_piece(v, ids[i], buf + used, cap - used, &need);
         }
         ck_assert_msg(st == SM_OK, "piece of %d: %s", (int)ids[i], sm_status_name(st));
         used += need;
@@ -240,12 +240,12 @@ static char *detokenize(const sm_vocab *v, const int32_t *ids, size_t n, size_t 
 static void expect_round_trip(const sm_vocab *v, const char *text, size_t len)
 {
     size_t n = 0;
-    sm_status st = sm_tokenize(v, text, len, 0, NULL, 0, &n);
+    sm_status st = sm_vocab_tokenize(v, text, len, 0, NULL, 0, &n);
     ck_assert(st == SM_OK || st == SM_E_RANGE);
     int32_t *ids = malloc((n + 1) * sizeof *ids);
     ck_assert_ptr_nonnull(ids);
     size_t n2 = 0;
-    ck_assert_int_eq(sm_tokenize(v, text, len, 0, ids, n, &n2), SM_OK);
+    ck_assert_int_eq(sm_vocab_tokenize(v, text, len, 0, ids, n, &n2), SM_OK);
     ck_assert_uint_eq(n2, n);
     size_t back_len = 0;
     char *back = detokenize(v, ids, n, &back_len);
@@ -563,17 +563,17 @@ START_TEST(test_tokenizer_gpt2_pieces_to_bytes)
         char buf[8];
         size_t n = 0;
         ck_assert_int_eq(sm_vocab_find(v, chars[b], strlen(chars[b])), b);
-        ck_assert_int_eq(sm_token_to_piece(v, b, buf, sizeof buf, &n), SM_OK);
+        ck_assert_int_eq(sm_vocab_token_to_piece(v, b, buf, sizeof buf, &n), SM_OK);
         ck_assert_uint_eq(n, 1);
         ck_assert_int_eq((unsigned char)buf[0], b);
     }
     char buf[16];
     size_t n = 0;
-    ck_assert_int_eq(sm_token_to_piece(v, G_GTHE, buf, sizeof buf, &n), SM_OK);
+    ck_assert_int_eq(sm_vocab_token_to_piece(v, G_GTHE, buf, sizeof buf, &n), SM_OK);
     ck_assert_uint_eq(n, 4);
     ck_assert(memcmp(buf, " the", 4) == 0);
     /* control tokens are markers: an empty piece */
-    ck_assert_int_eq(sm_token_to_piece(v, G_EOT, buf, sizeof buf, &n), SM_OK);
+    ck_assert_int_eq(sm_vocab_token_to_piece(v, G_EOT, buf, sizeof buf, &n), SM_OK);
     ck_assert_uint_eq(n, 0);
     sm_vocab_free(v);
 }
@@ -618,15 +618,15 @@ START_TEST(test_tokenizer_llama_pieces)
     sm_vocab *v = llama_tiny();
     char buf[16];
     size_t n = 0;
-    ck_assert_int_eq(sm_token_to_piece(v, L_SPA, buf, sizeof buf, &n), SM_OK);
+    ck_assert_int_eq(sm_vocab_token_to_piece(v, L_SPA, buf, sizeof buf, &n), SM_OK);
     ck_assert_uint_eq(n, 2);
     ck_assert(memcmp(buf, " a", 2) == 0);
     for (int b = 0; b < 256; b++) {
-        ck_assert_int_eq(sm_token_to_piece(v, L_BYTE0 + b, buf, sizeof buf, &n), SM_OK);
+        ck_assert_int_eq(sm_vocab_token_to_piece(v, L_BYTE0 + b, buf, sizeof buf, &n), SM_OK);
         ck_assert_uint_eq(n, 1);
         ck_assert_int_eq((unsigned char)buf[0], b);
     }
-    ck_assert_int_eq(sm_token_to_piece(v, 1, buf, sizeof buf, &n), SM_OK); /* <s> */
+    ck_assert_int_eq(sm_vocab_token_to_piece(v, 1, buf, sizeof buf, &n), SM_OK); /* <s> */
     ck_assert_uint_eq(n, 0);
     sm_vocab_free(v);
 }
@@ -639,12 +639,12 @@ START_TEST(test_tokenizer_edge_inputs)
     sm_vocab *g = gpt2_tiny(), *l = llama_tiny();
     size_t n = 99;
     /* empty text: nothing, or only BOS (no dummy prefix for nothing, as llama.cpp) */
-    ck_assert_int_eq(sm_tokenize(g, "", 0, 0, NULL, 0, &n), SM_OK);
+    ck_assert_int_eq(sm_vocab_tokenize(g, "", 0, 0, NULL, 0, &n), SM_OK);
     ck_assert_uint_eq(n, 0);
-    ck_assert_int_eq(sm_tokenize(g, NULL, 0, 0, NULL, 0, &n), SM_OK);
+    ck_assert_int_eq(sm_vocab_tokenize(g, NULL, 0, 0, NULL, 0, &n), SM_OK);
     ck_assert_uint_eq(n, 0);
     EXPECT_IDS(l, "", 1, 1);
-    ck_assert_int_eq(sm_tokenize(l, "", 0, 0, NULL, 0, &n), SM_OK);
+    ck_assert_int_eq(sm_vocab_tokenize(l, "", 0, 0, NULL, 0, &n), SM_OK);
     ck_assert_uint_eq(n, 0);
     /* only spaces */
     EXPECT_IDS(g, "    ", 0, G_GG, G_GG);
@@ -680,15 +680,15 @@ START_TEST(test_tokenizer_long_input)
     ck_assert_ptr_nonnull(text);
     memset(text, 'a', len);
     size_t n = 0;
-    ck_assert_int_eq(sm_tokenize(g, text, len, 0, NULL, 0, &n), SM_E_RANGE);
+    ck_assert_int_eq(sm_vocab_tokenize(g, text, len, 0, NULL, 0, &n), SM_E_RANGE);
     ck_assert_uint_eq(n, len / 4); /* all aaaa */
     int32_t *ids = malloc(len * sizeof *ids);
     ck_assert_ptr_nonnull(ids);
-    ck_assert_int_eq(sm_tokenize(g, text, len, 0, ids, len, &n), SM_OK);
+    ck_assert_int_eq(sm_vocab_tokenize(g, text, len, 0, ids, len, &n), SM_OK);
     for (size_t i = 0; i < n; i++)
         ck_assert_int_eq(ids[i], G_AAAA);
     /* llama: ▁ then a^(2^20): aa pairs merge leftmost first -> ▁ then 2^19 aa */
-    ck_assert_int_eq(sm_tokenize(l, text, len, 1, ids, len, &n), SM_OK);
+    ck_assert_int_eq(sm_vocab_tokenize(l, text, len, 1, ids, len, &n), SM_OK);
     ck_assert_uint_eq(n, 2 + len / 2);
     ck_assert_int_eq(ids[0], 1);
     ck_assert_int_eq(ids[1], L_SP);
@@ -716,24 +716,24 @@ START_TEST(test_tokenizer_output_bounds)
         ids[i] = -7;
     size_t n = 0;
     /* "a b c d" = a, Ġb... 4 pieces -> 7 byte tokens (no merges apply but Ġ+letter stay) */
-    ck_assert_int_eq(sm_tokenize(g, "a b c d", 7, 0, ids, 3, &n), SM_E_RANGE);
+    ck_assert_int_eq(sm_vocab_tokenize(g, "a b c d", 7, 0, ids, 3, &n), SM_E_RANGE);
     ck_assert_uint_eq(n, 7);
     ck_assert_int_eq(ids[0], 'a');
     ck_assert_int_eq(ids[1], ' ');
     ck_assert_int_eq(ids[2], 'b');
     for (int i = 3; i < 8; i++)
         ck_assert_int_eq(ids[i], -7);
-    ck_assert_int_eq(sm_tokenize(g, "a b c d", 7, 0, ids, 7, &n), SM_OK);
+    ck_assert_int_eq(sm_vocab_tokenize(g, "a b c d", 7, 0, ids, 7, &n), SM_OK);
     ck_assert_uint_eq(n, 7);
     ck_assert_int_eq(ids[7], -7);
     /* lengths no buffer can back are refused before the text is read (a 1-byte buffer here) */
-    ck_assert_int_eq(sm_tokenize(g, "x", SIZE_MAX, 0, ids, 8, &n), SM_E_NOMEM);
-    ck_assert_int_eq(sm_tokenize(g, "x", SIZE_MAX / 2, 0, ids, 8, &n), SM_E_NOMEM);
+    ck_assert_int_eq(sm_vocab_tokenize(g, "x", SIZE_MAX, 0, ids, 8, &n), SM_E_NOMEM);
+    ck_assert_int_eq(sm_vocab_tokenize(g, "x", SIZE_MAX / 2, 0, ids, 8, &n), SM_E_NOMEM);
     /* bad arguments */
-    ck_assert_int_eq(sm_tokenize(NULL, "x", 1, 0, ids, 8, &n), SM_E_INVAL);
-    ck_assert_int_eq(sm_tokenize(g, NULL, 1, 0, ids, 8, &n), SM_E_INVAL);
-    ck_assert_int_eq(sm_tokenize(g, "x", 1, 0, NULL, 8, &n), SM_E_INVAL);
-    ck_assert_int_eq(sm_tokenize(g, "x", 1, 0, ids, 8, NULL), SM_E_INVAL);
+    ck_assert_int_eq(sm_vocab_tokenize(NULL, "x", 1, 0, ids, 8, &n), SM_E_INVAL);
+    ck_assert_int_eq(sm_vocab_tokenize(g, NULL, 1, 0, ids, 8, &n), SM_E_INVAL);
+    ck_assert_int_eq(sm_vocab_tokenize(g, "x", 1, 0, NULL, 8, &n), SM_E_INVAL);
+    ck_assert_int_eq(sm_vocab_tokenize(g, "x", 1, 0, ids, 8, NULL), SM_E_INVAL);
     sm_vocab_free(g);
 }
 END_TEST
@@ -866,7 +866,7 @@ START_TEST(test_tokenizer_row17_byte_tokens)
         sm_vocab *v = load_writer_ok(w);
         char buf[16];
         size_t n = 0;
-        ck_assert_int_eq(sm_token_to_piece(v, 2, buf, sizeof buf, &n), SM_OK);
+        ck_assert_int_eq(sm_vocab_token_to_piece(v, 2, buf, sizeof buf, &n), SM_OK);
         ck_assert_uint_eq(n, strlen(bad[i]));
         ck_assert(memcmp(buf, bad[i], n) == 0);
         sm_vocab_free(v);
@@ -938,39 +938,39 @@ START_TEST(test_tokenizer_row19_piece_buffers)
     ck_assert_int_eq(sm_vocab_find(v, "a", 1), 4);
     char buf[32];
     size_t n = 0;
-    ck_assert_int_eq(sm_token_to_piece(v, 1, buf, sizeof buf, &n), SM_OK);
+    ck_assert_int_eq(sm_vocab_token_to_piece(v, 1, buf, sizeof buf, &n), SM_OK);
     ck_assert_uint_eq(n, 3);
     ck_assert(memcmp(buf, "a\0b", 3) == 0);
-    ck_assert_int_eq(sm_token_to_piece(v, 2, buf, sizeof buf, &n), SM_OK);
+    ck_assert_int_eq(sm_vocab_token_to_piece(v, 2, buf, sizeof buf, &n), SM_OK);
     ck_assert_uint_eq(n, 3);
     ck_assert(memcmp(buf, "\xff\xfe\x80", 3) == 0);
     /* a buffer too small: the needed size, and nothing past cap */
     for (size_t cap = 0; cap < 10; cap++) {
         memset(buf, '#', sizeof buf);
-        ck_assert_int_eq(sm_token_to_piece(v, 3, cap ? buf : NULL, cap, &n), SM_E_RANGE);
+        ck_assert_int_eq(sm_vocab_token_to_piece(v, 3, cap ? buf : NULL, cap, &n), SM_E_RANGE);
         ck_assert_uint_eq(n, 10); /* " long\0tail" */
         ck_assert(memcmp(buf, " long\0tail", cap) == 0);
         for (size_t i = cap; i < sizeof buf; i++)
             ck_assert_int_eq(buf[i], '#');
     }
-    ck_assert_int_eq(sm_token_to_piece(v, 3, buf, 10, &n), SM_OK);
+    ck_assert_int_eq(sm_vocab_token_to_piece(v, 3, buf, 10, &n), SM_OK);
     ck_assert(memcmp(buf, " long\0tail", 10) == 0);
     /* bad ids */
-    ck_assert_int_eq(sm_token_to_piece(v, -1, buf, sizeof buf, &n), SM_E_RANGE);
+    ck_assert_int_eq(sm_vocab_token_to_piece(v, -1, buf, sizeof buf, &n), SM_E_RANGE);
     ck_assert_uint_eq(n, 0);
-    ck_assert_int_eq(sm_token_to_piece(v, 5, buf, sizeof buf, &n), SM_E_RANGE);
-    ck_assert_int_eq(sm_token_to_piece(v, INT32_MAX, buf, sizeof buf, &n), SM_E_RANGE);
-    ck_assert_int_eq(sm_token_to_piece(v, 0, NULL, 4, &n), SM_E_INVAL);
+    ck_assert_int_eq(sm_vocab_token_to_piece(v, 5, buf, sizeof buf, &n), SM_E_RANGE);
+    ck_assert_int_eq(sm_vocab_token_to_piece(v, INT32_MAX, buf, sizeof buf, &n), SM_E_RANGE);
+    ck_assert_int_eq(sm_vocab_token_to_piece(v, 0, NULL, 4, &n), SM_E_INVAL);
     sm_vocab_free(v);
 
     /* gpt2 token text that is not UTF-8, or outside the byte alphabet, is copied as it is */
     static const char *const gx[] = {"\xff\xfe", "\xe4\xb8\xad"};
     static const char *const gm[] = {"a b"};
     v = load_writer_ok(gpt2_writer(gx, 2, gm, 0));
-    ck_assert_int_eq(sm_token_to_piece(v, 256, buf, sizeof buf, &n), SM_OK);
+    ck_assert_int_eq(sm_vocab_token_to_piece(v, 256, buf, sizeof buf, &n), SM_OK);
     ck_assert_uint_eq(n, 2);
     ck_assert(memcmp(buf, "\xff\xfe", 2) == 0);
-    ck_assert_int_eq(sm_token_to_piece(v, 257, buf, sizeof buf, &n), SM_OK);
+    ck_assert_int_eq(sm_vocab_token_to_piece(v, 257, buf, sizeof buf, &n), SM_OK);
     ck_assert_uint_eq(n, 3);
     ck_assert(memcmp(buf, "\xe4\xb8\xad", 3) == 0);
     sm_vocab_free(v);

@@ -115,8 +115,9 @@ int sm_cli_perplexity(const sm_cli_args *args, sm_model *m, sm_context *ctx, siz
     }
     int32_t bos = sm_model_token_bos(m);
     int add_bos = sm_model_add_bos(m) && bos >= 0;
-    fprintf(stderr, "sm-run: perplexity over %zu tokens of %s: %zu windows of %zu, scoring %zu "
-                    "tokens each\n",
+    fprintf(stderr,
+            "sm-run: perplexity over %zu tokens of %s: %zu windows of %zu, scoring %zu "
+            "tokens each\n",
             n_tok, args->file, n_chunks, n_ctx, n_ctx - 1 - first);
     double sum = 0, sum2 = 0, t_eval = 0;
     size_t count = 0;

@@ -129,8 +129,9 @@ int main(int argc, char **argv)
         return finish_stdout();
     }
     if (!args.model || !args.perplexity) {
-        fprintf(stderr, "sm-run: nothing to do: %s\n"
-                        "Try 'sm-run --help' for more information.\n",
+        fprintf(stderr,
+                "sm-run: nothing to do: %s\n"
+                "Try 'sm-run --help' for more information.\n",
                 args.model ? "text generation is not in this release; pass --perplexity -f FILE"
                            : "pass --model FILE --perplexity -f FILE, or --topology");
         return SM_EXIT_USAGE;
