@@ -8,8 +8,12 @@ libsm_core_la_SOURCES = \
 	%D%/smallmind.h \
 	%D%/errbuf.c \
 	%D%/errbuf.h \
+	%D%/gguf.c \
+	%D%/gguf.h \
 	%D%/log.c \
 	%D%/log.h \
+	%D%/mapfile.c \
+	%D%/mapfile.h \
 	%D%/status.c \
 	%D%/version.c
 libsm_core_la_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS) $(JEMALLOC_CFLAGS)

@@ -16,10 +16,13 @@ AM_TESTS_ENVIRONMENT = \
 SM_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(HWLOC_CFLAGS)
 SM_TEST_LIBS = libsm_core.la $(CHECK_LIBS) $(SM_DEP_LIBS)
 
-# Test-only helpers shared by several test programs: the test-side quantizers, tiny-model
-# generator and reference forward pass (the oracle for the runtime's forward pass).
+# Test-only helpers shared by several test programs: the GGUF writer, and the test-side
+# quantizers, tiny-model generator and reference forward pass (the oracle for the runtime's
+# forward pass).
 check_LTLIBRARIES += libsm_testutil.la
 libsm_testutil_la_SOURCES = \
+	%D%/gguf_writer.c \
+	%D%/gguf_writer.h \
 	%D%/ref_quant.c \
 	%D%/ref_quant.h \
 	%D%/ref_forward.c \
@@ -41,6 +44,7 @@ SM_CHECK_TESTS = \
 	tests/test_place \
 	tests/test_quant \
 	tests/test_kernels \
+	tests/test_gguf \
 	tests/test_ref_forward
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
@@ -88,6 +92,10 @@ tests_test_quant_LDADD = $(SM_TEST_LIBS)
 tests_test_kernels_SOURCES = %D%/test_kernels.c %D%/kernel_util.h %D%/sm_test.h
 tests_test_kernels_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_kernels_LDADD = $(SM_TEST_LIBS)
+
+tests_test_gguf_SOURCES = %D%/test_gguf.c %D%/sm_test.h
+tests_test_gguf_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_gguf_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 
 tests_test_ref_forward_SOURCES = %D%/test_ref_forward.c %D%/sm_test.h
 tests_test_ref_forward_CFLAGS = $(SM_TEST_CFLAGS)

@@ -15,8 +15,8 @@ static const struct {
     int value;
     const char *name;
 } expected_codes[] = {
-    {0, "SM_OK"},        {-1, "SM_E_INVAL"},       {-2, "SM_E_NOMEM"}, {-3, "SM_E_IO"},
-    {-4, "SM_E_FORMAT"}, {-5, "SM_E_UNSUPPORTED"}, {-6, "SM_E_RANGE"}, {-7, "SM_E_STATE"},
+    {0, "SM_OK"},        {-1, "SM_E_INVAL"},       {-2, "SM_E_NOMEM"},      {-3, "SM_E_IO"},
+    {-4, "SM_E_FORMAT"}, {-5, "SM_E_UNSUPPORTED"}, {-6, "SM_E_RANGE"},      {-7, "SM_E_STATE"},
     {-8, "SM_E_SYS"},    {-9, "SM_E_BUSY"},        {-10, "SM_E_NOT_FOUND"},
 };
 #define N_EXPECTED ((int)(sizeof expected_codes / sizeof expected_codes[0]))
