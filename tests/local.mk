@@ -27,8 +27,11 @@ libsm_testutil_la_SOURCES = \
 	%D%/ref_quant.h \
 	%D%/ref_forward.c \
 	%D%/ref_forward.h \
+	%D%/ref_gguf.c \
+	%D%/ref_gguf.h \
 	%D%/tiny_model.c \
-	%D%/tiny_model.h
+	%D%/tiny_model.h \
+	%D%/tiny_model_gguf.c
 libsm_testutil_la_LIBADD = -lm
 
 if HAVE_CHECK

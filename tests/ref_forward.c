@@ -18,6 +18,7 @@ typedef struct rf {
     sm_ref_lookup_fn lookup;
     void *ctx;
     int emulate_act;
+    int gelu_fp16;
     char *err;
     size_t err_len;
     float *xf; /* n_in floats: one activation row as the runtime would round it */
@@ -58,6 +59,11 @@ static int rf_get_blk(rf *r, int layer, const char *what, int64_t ne0, int64_t n
 
 /* ---- ops ---------------------------------------------------------------------------------- */
 
+static double rf_round_fp16(double x)
+{
+    return sm_rq_fp16_to_fp32(sm_rq_fp32_to_fp16((float)x));
+}
+
 /* y[t] = W x[t] (+ b) for t < n_tok; x rows of n_in = W.ne[0], y rows of n_out = W.ne[1].
  * With emulation, each x row is first rounded as a runtime feeding W's dot product would:
  * to f32 always (the runtime's activations are f32), then to Q8_0 blocks or fp16. */
@@ -75,7 +81,7 @@ static void rf_matmul(rf *r, const sm_ref_weight *w, const sm_ref_weight *b, con
                 sm_rq_q8_0_roundtrip(r->xf, n_in, r->xf);
             else if (w->type == SM_RQ_F16)
                 for (size_t i = 0; i < n_in; i++)
-                    r->xf[i] = sm_rq_fp16_to_fp32(sm_rq_fp32_to_fp16(r->xf[i]));
+                    r->xf[i] = (float)rf_round_fp16(r->xf[i]);
         }
         for (size_t o = 0; o < n_out; o++) {
             const float *row = w->f + o * n_in;
@@ -182,6 +188,19 @@ static double rf_gelu(double x)
     return 0.5 * x * (1.0 + tanh(c * (x + 0.044715 * x * x * x)));
 }
 
+/* GELU as ggml's CPU backend computes it by default (GGML_GELU_FP16): a table indexed by the
+ * input rounded to fp16, holding fp16 results; inputs at or beyond +-10 pass through (x) or
+ * give 0. */
+static double rf_gelu_fp16(double x)
+{
+    float xf = (float)x;
+    if (xf <= -10.0f)
+        return 0.0;
+    if (xf >= 10.0f)
+        return xf;
+    return rf_round_fp16(rf_gelu(rf_round_fp16(xf)));
+}
+
 /* ---- architectures ------------------------------------------------------------------------ */
 
 typedef struct rf_bufs {
@@ -278,7 +297,7 @@ static int rf_gpt2_layers(rf *r, rf_bufs *B, int n_tok)
             rf_layernorm(B->x + (size_t)t * E, fn.f, fb.f, E, hp->norm_eps, B->h + (size_t)t * E);
         rf_matmul(r, &wu, &bu, B->h, n_tok, B->f1);
         for (size_t i = 0; i < (size_t)n_tok * F; i++)
-            B->f1[i] = rf_gelu(B->f1[i]);
+            B->f1[i] = r->gelu_fp16 ? rf_gelu_fp16(B->f1[i]) : rf_gelu(B->f1[i]);
         rf_matmul(r, &wd, &bd, B->f1, n_tok, B->o);
         for (size_t i = 0; i < (size_t)n_tok * E; i++)
             B->x[i] += B->o[i];
@@ -310,7 +329,8 @@ int sm_ref_forward(const sm_ref_hparams *hp, sm_ref_lookup_fn lookup, void *ctx,
                    const sm_ref_opts *opts, const int32_t *tokens, int n_tok, float *logits,
                    char *err, size_t err_len)
 {
-    rf r = {hp, lookup, ctx, opts ? opts->emulate_act : 0, err, err_len, NULL};
+    rf r = {hp,  lookup,  ctx, opts ? opts->emulate_act : 0, opts ? opts->gelu_fp16 : 0,
+            err, err_len, NULL};
     if (rf_check_hparams(&r))
         return -1;
     if (n_tok < 1 || n_tok > hp->n_ctx)

@@ -51,6 +51,9 @@ typedef struct sm_ref_opts {
      * sm_rq_q8_0_roundtrip) for Q8_0 and Q4_0 weights, fp16 for F16 weights. K-quant and F32
      * weights leave activations exact. 0: every activation stays exact. */
     int emulate_act;
+    /* GPT-2: GELU through fp16 (input and result rounded to fp16) as ggml's CPU backend does
+     * with its default lookup table; 0: GELU in double. */
+    int gelu_fp16;
 } sm_ref_opts;
 
 /**
