@@ -16,9 +16,23 @@ AM_TESTS_ENVIRONMENT = \
 SM_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(HWLOC_CFLAGS)
 SM_TEST_LIBS = libsm_core.la $(CHECK_LIBS) $(SM_DEP_LIBS)
 
-# Test-only helpers shared by several test programs (the GGUF writer).
+# Test-only helpers shared by several test programs: the GGUF writer, and the test-side
+# quantizers, tiny-model generator and reference forward pass (the oracle for the runtime's
+# forward pass).
 check_LTLIBRARIES += libsm_testutil.la
-libsm_testutil_la_SOURCES = %D%/gguf_writer.c %D%/gguf_writer.h
+libsm_testutil_la_SOURCES = \
+	%D%/gguf_writer.c \
+	%D%/gguf_writer.h \
+	%D%/ref_quant.c \
+	%D%/ref_quant.h \
+	%D%/ref_forward.c \
+	%D%/ref_forward.h \
+	%D%/ref_gguf.c \
+	%D%/ref_gguf.h \
+	%D%/tiny_model.c \
+	%D%/tiny_model.h \
+	%D%/tiny_model_gguf.c
+libsm_testutil_la_LIBADD = -lm
 
 if HAVE_CHECK
 SM_CHECK_TESTS = \
@@ -36,7 +50,9 @@ SM_CHECK_TESTS = \
 	tests/test_gguf \
 	tests/test_forward \
 	tests/test_model \
-	tests/test_tokenizer
+	tests/test_tokenizer \
+	tests/test_ref_forward \
+	tests/test_forward_ref
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -95,9 +111,17 @@ tests_test_forward_LDADD = $(SM_TEST_LIBS)
 tests_test_model_SOURCES = %D%/test_model.c %D%/sm_test.h
 tests_test_model_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_model_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
+
 tests_test_tokenizer_SOURCES = %D%/test_tokenizer.c %D%/sm_test.h
 tests_test_tokenizer_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_tokenizer_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
+tests_test_ref_forward_SOURCES = %D%/test_ref_forward.c %D%/sm_test.h
+tests_test_ref_forward_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_ref_forward_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
+
+tests_test_forward_ref_SOURCES = %D%/test_forward_ref.c %D%/sm_test.h %D%/sm_test_region.h
+tests_test_forward_ref_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_forward_ref_LDADD = libsm_testutil.la $(SM_TEST_LIBS) -lm
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing
