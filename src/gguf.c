@@ -350,7 +350,7 @@ static sm_status parse_array_body(parser *ps, sm_gguf_kv *kv)
     for (uint64_t i = 0; i < kv->n; i++) {
         sm_gguf_str s;
         char field[48];
-        snprintf(field, sizeof field, "string %llu of the array", (unsigned long long)i);
+        snprintf(field, sizeof field, "array string %llu", (unsigned long long)i);
         sm_status st = read_str(ps, field, &s);
         if (st != SM_OK)
             return st;
@@ -515,19 +515,56 @@ static sm_status tensor_size(parser *ps, const type_layout *tl, sm_gguf_tensor *
     if (t->ne[0] % tl->block_elems != 0)
         return fail(ps, SM_E_FORMAT, "ne[0] = %lld is not a multiple of the %s block of %u",
                     (long long)t->ne[0], tl->name, tl->block_elems);
-    uint64_t row_bytes = (uint64_t)t->ne[0] / tl->block_elems * tl->block_bytes;
-    uint64_t bytes;
-    if (__builtin_mul_overflow(row_bytes, (uint64_t)rows, &bytes) || bytes > SIZE_MAX)
+    uint64_t row_bytes, bytes;
+    if (__builtin_mul_overflow((uint64_t)t->ne[0] / tl->block_elems, tl->block_bytes, &row_bytes) ||
+        __builtin_mul_overflow(row_bytes, (uint64_t)rows, &bytes) || bytes > SIZE_MAX)
         return fail(ps, SM_E_FORMAT,
-                    "%lld x %lld x %lld x %lld %s elements overflow the byte size (%llu bytes per "
-                    "row)",
+                    "%lld x %lld x %lld x %lld %s elements overflow the byte size (%u bytes per "
+                    "block of %u)",
                     (long long)t->ne[0], (long long)t->ne[1], (long long)t->ne[2],
-                    (long long)t->ne[3], tl->name, (unsigned long long)row_bytes);
+                    (long long)t->ne[3], tl->name, tl->block_bytes, tl->block_elems);
     t->n_bytes = bytes;
     return SM_OK;
 }
 
-static sm_status parse_tensor(parser *ps, gguf_impl *im, uint64_t i)
+/* x rounded up to a multiple of the power of two a, in *out; 0 on overflow. */
+static int align_up(uint64_t x, uint64_t a, uint64_t *out)
+{
+    uint64_t y;
+    if (__builtin_add_overflow(x, a - 1, &y))
+        return 0;
+    *out = y & ~(a - 1);
+    return 1;
+}
+
+/* Each offset must be the aligned running sum of the sizes before it (*next): tensors
+ * contiguous and in order, which rules out overlaps, gaps and misaligned data in one check. */
+static sm_status check_offset(parser *ps, const sm_gguf_tensor *t, uint32_t alignment, size_t at,
+                              uint64_t *next)
+{
+    uint64_t a = alignment;
+    if (t->offset % a != 0)
+        return fail(ps, SM_E_FORMAT,
+                    "offset %llu at byte %zu is not a multiple of the "
+                    "alignment %llu",
+                    (unsigned long long)t->offset, at, (unsigned long long)a);
+    if (t->offset < *next)
+        return fail(ps, SM_E_FORMAT,
+                    "offset %llu at byte %zu overlaps the previous tensor, which ends at %llu",
+                    (unsigned long long)t->offset, at, (unsigned long long)*next);
+    if (t->offset > *next)
+        return fail(ps, SM_E_FORMAT,
+                    "offset %llu at byte %zu leaves a gap: the previous tensors end at %llu "
+                    "(tensors must be contiguous and in order)",
+                    (unsigned long long)t->offset, at, (unsigned long long)*next);
+    uint64_t end;
+    if (__builtin_add_overflow(t->offset, t->n_bytes, &end) || !align_up(end, a, next))
+        return fail(ps, SM_E_FORMAT, "offset %llu + size %llu overflows",
+                    (unsigned long long)t->offset, (unsigned long long)t->n_bytes);
+    return SM_OK;
+}
+
+static sm_status parse_tensor(parser *ps, gguf_impl *im, uint64_t i, uint64_t *next_offset)
 {
     sm_gguf_tensor *t = &im->tensors[i];
     sm_status st = parse_tensor_name(ps, im, i, t);
@@ -545,53 +582,15 @@ static sm_status parse_tensor(parser *ps, gguf_impl *im, uint64_t i)
                     "type %u (as int32: %d) at byte %zu is not a ggml tensor type", t->type,
                     (int32_t)t->type, at);
     st = tensor_size(ps, tl, t);
+    at = ps->pos;
     if (st == SM_OK)
         st = read_u64(ps, "offset", &t->offset);
+    if (st == SM_OK)
+        st = check_offset(ps, t, im->pub.alignment, at, next_offset);
     return st;
 }
 
 /* ---- data section ------------------------------------------------------------------------- */
-
-/* x rounded up to a multiple of the power of two a; 0 on overflow (x = 0 gives 0 legitimately,
- * which callers never pass with a meaning of failure: they check x > 0 first or use *ok). */
-static int align_up(uint64_t x, uint64_t a, uint64_t *out)
-{
-    uint64_t y;
-    if (__builtin_add_overflow(x, a - 1, &y))
-        return 0;
-    *out = y & ~(a - 1);
-    return 1;
-}
-
-/* Each offset must be the aligned running sum of the sizes before it: tensors contiguous and in
- * order, which rules out overlaps, gaps and misaligned data in one comparison. */
-static sm_status check_offsets(parser *ps, gguf_impl *im)
-{
-    uint64_t a = im->pub.alignment;
-    uint64_t expect = 0;
-    for (uint64_t i = 0; i < im->pub.n_tensors; i++) {
-        const sm_gguf_tensor *t = &im->tensors[i];
-        snprintf(ps->where, sizeof ps->where, "tensor '%s' (tensor %llu)", t->name,
-                 (unsigned long long)i);
-        if (t->offset % a != 0)
-            return fail(ps, SM_E_FORMAT, "offset %llu is not a multiple of the alignment %llu",
-                        (unsigned long long)t->offset, (unsigned long long)a);
-        if (t->offset < expect)
-            return fail(ps, SM_E_FORMAT,
-                        "offset %llu overlaps the previous tensor, which ends at %llu",
-                        (unsigned long long)t->offset, (unsigned long long)expect);
-        if (t->offset > expect)
-            return fail(ps, SM_E_FORMAT,
-                        "offset %llu leaves a gap: the previous tensors end at %llu (tensors "
-                        "must be contiguous and in order)",
-                        (unsigned long long)t->offset, (unsigned long long)expect);
-        uint64_t end;
-        if (__builtin_add_overflow(t->offset, t->n_bytes, &end) || !align_up(end, a, &expect))
-            return fail(ps, SM_E_FORMAT, "offset %llu + size %llu overflows",
-                        (unsigned long long)t->offset, (unsigned long long)t->n_bytes);
-    }
-    return SM_OK;
-}
 
 /* The data section starts at the end of the tensor infos rounded up to the alignment (no
  * padding when already aligned) and every tensor's bytes must lie inside the file. Trailing
@@ -649,10 +648,9 @@ static sm_status parse_body(parser *ps, gguf_impl *im)
         st = parse_kv(ps, im, i);
     if (st == SM_OK)
         st = parse_alignment(ps, im);
+    uint64_t next_offset = 0;
     for (uint64_t i = 0; i < g->n_tensors && st == SM_OK; i++)
-        st = parse_tensor(ps, im, i);
-    if (st == SM_OK)
-        st = check_offsets(ps, im);
+        st = parse_tensor(ps, im, i, &next_offset);
     if (st == SM_OK)
         st = place_data(ps, im);
     return st;

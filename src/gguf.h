@@ -90,7 +90,8 @@ typedef struct sm_gguf {
     uint64_t n_tensors;
     const sm_gguf_kv *kv;          /* n_kv records, in file order */
     const sm_gguf_tensor *tensors; /* n_tensors records, in file order */
-    uint64_t data_offset;          /* file offset of the data section */
+    uint64_t data_offset;          /* file offset of the data section (the file size in a
+                                      file without tensors whose padding is missing) */
     const uint8_t *base;           /* the buffer given to sm_gguf_parse (borrowed) */
     size_t size;
 } sm_gguf;

@@ -72,7 +72,7 @@ START_TEST(test_core_strerror_is_specific)
 }
 END_TEST
 
-static const int unknown_codes[] = {1, 2, -10, -100, 42, INT_MIN, INT_MAX};
+static const int unknown_codes[] = {1, 2, -11, -100, 42, INT_MIN, INT_MAX};
 
 START_TEST(test_core_unknown_codes_are_reported_as_unknown)
 {
