@@ -34,6 +34,11 @@ libsm_testutil_la_SOURCES = \
 	%D%/tiny_model_gguf.c
 libsm_testutil_la_LIBADD = -lm
 
+# A seeded model of any size and type as a GGUF file, for benchmarks (see tiny_model.h).
+check_PROGRAMS += tests/gen_model
+tests_gen_model_SOURCES = %D%/gen_model.c
+tests_gen_model_LDADD = libsm_testutil.la libsm_core.la $(SM_DEP_LIBS)
+
 if HAVE_CHECK
 SM_CHECK_TESTS = \
 	tests/test_core \

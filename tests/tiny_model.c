@@ -151,6 +151,17 @@ static void tm_describe(const sm_tm_spec *s, size_t i, tm_desc *d)
     }
 }
 
+uint64_t sm_tm_n_params(const sm_tm_spec *s)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < sm_tm_n_tensors(s); i++) {
+        tm_desc d;
+        tm_describe(s, i, &d);
+        n += (uint64_t)d.ne0 * (uint64_t)d.ne1;
+    }
+    return n;
+}
+
 /* ---- spec --------------------------------------------------------------------------------- */
 
 void sm_tm_spec_default(sm_tm_spec *s, sm_ref_arch arch)

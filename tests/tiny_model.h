@@ -70,9 +70,11 @@ void sm_tm_hparams(const sm_tm_spec *s, sm_ref_hparams *hp);
 int sm_tm_build(const sm_tm_spec *s, sm_tm_model **out, char *err, size_t err_len);
 void sm_tm_free(sm_tm_model *m);
 
-/* The lower level both of the above use: how many tensors a model of @p s has, and tensor
+/* The lower level both of the above use: how many tensors (and elements in all) a model of
+ * @p s has, and tensor
  * @p i generated alone (with its floats when @p with_floats), freed by sm_tm_tensor_clear. */
 size_t sm_tm_n_tensors(const sm_tm_spec *s);
+uint64_t sm_tm_n_params(const sm_tm_spec *s);
 int sm_tm_gen_tensor(const sm_tm_spec *s, size_t i, int with_floats, sm_tm_tensor *t);
 void sm_tm_tensor_clear(sm_tm_tensor *t);
 
