@@ -66,7 +66,7 @@ static double rf_round_fp16(double x)
 
 /* y[t] = W x[t] (+ b) for t < n_tok; x rows of n_in = W.ne[0], y rows of n_out = W.ne[1].
  * With emulation, each x row is first rounded as a runtime feeding W's dot product would:
- * to f32 always (the runtime's activations are f32), then to Q8_0 blocks or fp16. */
+ * to f32 always (the runtime's activations are f32), then to Q8_0 or Q8_K blocks or fp16. */
 static void rf_matmul(rf *r, const sm_ref_weight *w, const sm_ref_weight *b, const double *x,
                       int n_tok, double *y)
 {
@@ -79,6 +79,8 @@ static void rf_matmul(rf *r, const sm_ref_weight *w, const sm_ref_weight *b, con
         if (r->emulate_act) {
             if ((w->type == SM_RQ_Q8_0 || w->type == SM_RQ_Q4_0) && n_in % 32 == 0)
                 sm_rq_q8_0_roundtrip(r->xf, n_in, r->xf);
+            else if ((w->type == SM_RQ_Q4_K || w->type == SM_RQ_Q6_K) && n_in % 256 == 0)
+                sm_rq_q8_K_roundtrip(r->xf, n_in, r->xf);
             else if (w->type == SM_RQ_F16)
                 for (size_t i = 0; i < n_in; i++)
                     r->xf[i] = (float)rf_round_fp16(r->xf[i]);
@@ -329,8 +331,11 @@ int sm_ref_forward(const sm_ref_hparams *hp, sm_ref_lookup_fn lookup, void *ctx,
                    const sm_ref_opts *opts, const int32_t *tokens, int n_tok, float *logits,
                    char *err, size_t err_len)
 {
-    rf r = {hp,  lookup,  ctx, opts ? opts->emulate_act : 0, opts ? opts->gelu_fp16 : 0,
-            err, err_len, NULL};
+    rf r = {.hp = hp, .lookup = lookup, .ctx = ctx, .err = err, .err_len = err_len};
+    if (opts) {
+        r.emulate_act = opts->emulate_act;
+        r.gelu_fp16 = opts->gelu_fp16;
+    }
     if (rf_check_hparams(&r))
         return -1;
     if (n_tok < 1 || n_tok > hp->n_ctx)

@@ -48,8 +48,9 @@ typedef int (*sm_ref_lookup_fn)(void *ctx, const char *name, sm_ref_weight *out)
 
 typedef struct sm_ref_opts {
     /* Emulate the activation rounding GGUF runtimes apply before a matmul: Q8_0 blocks (see
-     * sm_rq_q8_0_roundtrip) for Q8_0 and Q4_0 weights, fp16 for F16 weights. K-quant and F32
-     * weights leave activations exact. 0: every activation stays exact. */
+     * sm_rq_q8_0_roundtrip) for Q8_0 and Q4_0 weights, Q8_K blocks (sm_rq_q8_K_roundtrip) for
+     * Q4_K and Q6_K, fp16 for F16 weights; F32 weights leave activations exact. 0: every
+     * activation stays exact. */
     int emulate_act;
     /* GPT-2: GELU through fp16 (input and result rounded to fp16) as ggml's CPU backend does
      * with its default lookup table; 0: GELU in double. */

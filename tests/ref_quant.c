@@ -460,3 +460,27 @@ void sm_rq_q8_0_roundtrip(const float *x, size_t n, float *y)
             y[i + j] = d * (float)b.q[j];
     }
 }
+
+void sm_rq_q8_K_roundtrip(const float *x, size_t n, float *y)
+{
+    for (size_t i = 0; i + 256 <= n; i += 256) {
+        float amax = 0.0f, max = 0.0f;
+        for (int j = 0; j < 256; j++) {
+            if (fabsf(x[i + j]) > amax) {
+                amax = fabsf(x[i + j]);
+                max = x[i + j];
+            }
+        }
+        if (amax == 0.0f) {
+            for (int j = 0; j < 256; j++)
+                y[i + j] = 0.0f;
+            continue;
+        }
+        float iscale = -127.0f / max, d = 1.0f / iscale;
+        for (int j = 0; j < 256; j++) {
+            /* nearbyintf rounds half to even in the default mode, as ggml's nearest_int. */
+            float q = nearbyintf(iscale * x[i + j]);
+            y[i + j] = d * (q > 127.0f ? 127.0f : q);
+        }
+    }
+}

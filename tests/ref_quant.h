@@ -57,4 +57,10 @@ int sm_rq_dequantize(uint32_t type, const void *src, size_t n, float *y);
  * q = round(x * 127 / amax) (half away from zero), value q * fp16(d). n % 32 == 0. */
 void sm_rq_q8_0_roundtrip(const float *x, size_t n, float *y);
 
+/* The same for the K-quants' activations, Q8_K, as ggml's quantize_row_q8_K_ref: per block of
+ * 256, the element of largest magnitude (with its sign) maps to -127, iscale = -127 / max,
+ * q = min(127, round-half-even(iscale * x)), value q / iscale (the scale stays f32).
+ * n % 256 == 0. */
+void sm_rq_q8_K_roundtrip(const float *x, size_t n, float *y);
+
 #endif /* SM_TEST_REF_QUANT_H */
