@@ -30,11 +30,11 @@
  *   RMS. Held to TOL_Q8_0 / TOL_Q8_K absolute and REL_Q8_0 / REL_Q8_K in RMS. A wrong block
  *   layout, scale or row is O(1) off and fails both. */
 #define TOL_FLOAT 1e-4
-#define TOL_Q8_0 0.1
-#define TOL_Q8_K 0.2
-#define REL_Q8_0 0.03
-#define REL_Q8_K 0.05
-#define N_TOKENS 24
+#define TOL_Q8_0  0.1
+#define TOL_Q8_K  0.2
+#define REL_Q8_0  0.03
+#define REL_Q8_K  0.05
+#define N_TOKENS  24
 
 static const struct wcase {
     sm_ref_arch arch;
@@ -124,9 +124,9 @@ START_TEST(test_forward_ref_agrees)
     ck_assert_ptr_nonnull(ref);
     ck_assert_ptr_nonnull(got);
     sm_ref_opts opts = {0};
-    ck_assert_msg(sm_ref_forward(&tm->hp, sm_tm_lookup, tm, &opts, toks, N_TOKENS, ref, err,
-                                 sizeof err) == 0,
-                  "%s: reference: %s", wc->name, err);
+    ck_assert_msg(
+        sm_ref_forward(&tm->hp, sm_tm_lookup, tm, &opts, toks, N_TOKENS, ref, err, sizeof err) == 0,
+        "%s: reference: %s", wc->name, err);
     sm_model *m = load_tiny(tm);
     sm_sched *s = sm_test_make_sched(2, SM_TOPOLOGY_SYSTEM, NULL, 0);
     sm_context_params cp;
@@ -155,15 +155,15 @@ START_TEST(test_forward_ref_agrees)
                 worst = d, at = i;
         }
         double rel = sqrt(sd / sr);
-        printf("# %s [%s]: max |diff| %.3g, RMS of diff / RMS of logits %.3g\n", wc->name,
-               kt->name, worst, rel);
+        printf("# %s [%s]: max |diff| %.3g, RMS of diff / RMS of logits %.3g\n", wc->name, kt->name,
+               worst, rel);
         ck_assert_msg(rel <= rel_tol, "%s [%s]: relative RMS difference %.4g (tolerance %g)",
                       wc->name, kt->name, rel, rel_tol);
         ck_assert_msg(worst <= tol,
                       "%s [%s]: max |diff| %.4g at token %zu logit %zu (got %.7g, reference "
                       "%.7g; tolerance %g)",
-                      wc->name, kt->name, worst, at / nv, at % nv, (double)got[at],
-                      (double)ref[at], tol);
+                      wc->name, kt->name, worst, at / nv, at % nv, (double)got[at], (double)ref[at],
+                      tol);
     }
     sm_context_free(c);
     sm_sched_free(s);
