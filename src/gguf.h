@@ -48,8 +48,8 @@ typedef enum sm_gguf_vtype {
 #define SM_GGUF_NAME_MAX 64
 
 /* The limits ggml applies (gguf.cpp), so that a file we accept is one llama.cpp accepts too. */
-#define SM_GGUF_MAX_STRING_BYTES ((uint64_t)1 << 30)
-#define SM_GGUF_MAX_ARRAY_ELEMS ((uint64_t)1 << 30)
+#define SM_GGUF_MAX_STRING_BYTES  ((uint64_t)1 << 30)
+#define SM_GGUF_MAX_ARRAY_ELEMS   ((uint64_t)1 << 30)
 #define SM_GGUF_DEFAULT_ALIGNMENT 32u
 
 /* A string inside the file: n bytes at p, not NUL-terminated, possibly not valid UTF-8. */
@@ -90,7 +90,8 @@ typedef struct sm_gguf {
     uint64_t n_tensors;
     const sm_gguf_kv *kv;          /* n_kv records, in file order */
     const sm_gguf_tensor *tensors; /* n_tensors records, in file order */
-    uint64_t data_offset;          /* file offset of the data section */
+    uint64_t data_offset;          /* file offset of the data section (the file size in a
+                                      file without tensors whose padding is missing) */
     const uint8_t *base;           /* the buffer given to sm_gguf_parse (borrowed) */
     size_t size;
 } sm_gguf;
@@ -124,10 +125,9 @@ const sm_gguf_tensor *sm_gguf_find_tensor(const sm_gguf *g, const char *name);
  * rejects NaN and infinities); get_str accepts STRING; get_arr accepts an array of @p elem_type.
  * Out-parameters are written only on success.
  */
-sm_status sm_gguf_get_int(const sm_gguf *g, const char *key, int64_t min, int64_t max,
-                          int64_t *out, char *err, size_t err_len);
-sm_status sm_gguf_get_f32(const sm_gguf *g, const char *key, float *out, char *err,
-                          size_t err_len);
+sm_status sm_gguf_get_int(const sm_gguf *g, const char *key, int64_t min, int64_t max, int64_t *out,
+                          char *err, size_t err_len);
+sm_status sm_gguf_get_f32(const sm_gguf *g, const char *key, float *out, char *err, size_t err_len);
 sm_status sm_gguf_get_str(const sm_gguf *g, const char *key, sm_gguf_str *out, char *err,
                           size_t err_len);
 sm_status sm_gguf_get_arr(const sm_gguf *g, const char *key, sm_gguf_vtype elem_type,

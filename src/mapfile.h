@@ -24,8 +24,8 @@ typedef struct sm_mapfile {
  * @return SM_OK; SM_E_IO (cannot open, stat or read; not a regular file; empty), SM_E_NOMEM,
  *         SM_E_SYS (mmap refused). The reason names the path and the errno text.
  */
-sm_status sm_mapfile_open(const char *path, int use_mmap, int use_mlock, sm_mapfile *out,
-                          char *err, size_t err_len);
+sm_status sm_mapfile_open(const char *path, int use_mmap, int use_mlock, sm_mapfile *out, char *err,
+                          size_t err_len);
 
 /* Unmaps or frees; zeroes *m. Safe on a zeroed struct. */
 void sm_mapfile_close(sm_mapfile *m);

@@ -289,6 +289,205 @@ typedef struct sm_alloc_stats {
  */
 SM_API sm_status sm_sched_alloc_stats(const sm_sched *sched, int worker, sm_alloc_stats *out);
 
+/* ---------------------------------------------------------------------------------------------
+ * Models
+ * ------------------------------------------------------------------------------------------ */
+
+/**
+ * A loaded model: hyper-parameters, weights (views into the file's read-only map, or a copy
+ * with use_mmap = 0) and metadata. Immutable after load: any number of contexts and threads may
+ * use one model at once. A context holds a reference, so sm_model_free may come before the
+ * last sm_context_free: the memory goes when the last user is gone.
+ */
+typedef struct sm_model sm_model;
+
+/** Parameters of sm_model_load. Fill with sm_model_params_init; fields are only appended. */
+typedef struct sm_model_params {
+    int use_mmap;  /**< 1 (default): map the file read-only; 0: read it into memory */
+    int use_mlock; /**< 1: lock the weights in RAM (a refusal is a warning); default 0 */
+    char *errbuf;  /**< when not NULL, receives the reason a load failed (file, key or tensor,
+                        bad value), NUL-terminated and cut to errbuf_len bytes */
+    size_t errbuf_len;
+} sm_model_params;
+
+/** Sets @p params to the defaults: mmap on, mlock off, no error buffer. Since 0.1.0. */
+SM_API void sm_model_params_init(sm_model_params *params);
+
+/**
+ * Loads a GGUF model (version 2 or 3) of architecture "llama" or "gpt2".
+ *
+ * Everything in the file is validated before the call returns: the container (counts,
+ * lengths, types, alignment, offsets), the hyper-parameters, and every tensor's type and shape
+ * against them. Nothing read from the file is trusted later.
+ *
+ * @param path   the file.
+ * @param params NULL for the defaults.
+ * @param out    receives the model on success.
+ * @return SM_OK; SM_E_IO (cannot open or read the file); SM_E_FORMAT (a malformed file: the
+ *         message names the key or tensor and the bad value); SM_E_UNSUPPORTED (an
+ *         architecture, tensor type or feature this version cannot run); SM_E_NOMEM;
+ *         SM_E_SYS (mmap refused); SM_E_INVAL (NULL path or out).
+ * Since 0.1.0.
+ */
+SM_API sm_status sm_model_load(const char *path, const sm_model_params *params, sm_model **out);
+
+/** Releases the caller's reference; the model is freed with the last context using it. NULL
+ * is a no-op. Since 0.1.0. */
+SM_API void sm_model_free(sm_model *model);
+
+/** The architecture, "llama" or "gpt2" (owned by the model). Since 0.1.0. */
+SM_API const char *sm_model_arch(const sm_model *model);
+/** The number of tokens in the vocabulary (rows of the embedding). Since 0.1.0. */
+SM_API int sm_model_n_vocab(const sm_model *model);
+/** The context length the model was trained with. Since 0.1.0. */
+SM_API int sm_model_n_ctx_train(const sm_model *model);
+/** The embedding width. Since 0.1.0. */
+SM_API int sm_model_n_embd(const sm_model *model);
+/** The number of transformer blocks. Since 0.1.0. */
+SM_API int sm_model_n_layer(const sm_model *model);
+/** The number of query heads. Since 0.1.0. */
+SM_API int sm_model_n_head(const sm_model *model);
+/** The number of key/value heads (< n_head for grouped-query attention). Since 0.1.0. */
+SM_API int sm_model_n_head_kv(const sm_model *model);
+/** The number of parameters (elements of every tensor). Since 0.1.0. */
+SM_API uint64_t sm_model_n_params(const sm_model *model);
+/** The bytes the tensors take in the file. Since 0.1.0. */
+SM_API uint64_t sm_model_size_bytes(const sm_model *model);
+/** The name of the type most weight-matrix elements are stored in ("F32", "F16", "Q8_0",
+ * "Q4_0", "Q4_K", "Q6_K"; owned by the library). Since 0.1.0. */
+SM_API const char *sm_model_weight_type(const sm_model *model);
+
+/**
+ * A metadata value as text: strings as they are, numbers in decimal, booleans as "true" or
+ * "false", arrays as "[N TYPE]" (e.g. "[32000 string]").
+ *
+ * @param buf  receives the text, NUL-terminated, cut to @p buf_len bytes (may be NULL when
+ *             buf_len is 0, to learn the length).
+ * @return the full length of the text (as snprintf: a result >= buf_len means it was cut), or
+ *         SM_E_NOT_FOUND when the key is absent, SM_E_INVAL for a NULL model or key.
+ * Since 0.1.0.
+ */
+SM_API int sm_model_meta_str(const sm_model *model, const char *key, char *buf, size_t buf_len);
+
+/* ---------------------------------------------------------------------------------------------
+ * Tokenizer (the model's own, from its GGUF file)
+ * ------------------------------------------------------------------------------------------ */
+
+/**
+ * Turns text into token ids with the model's tokenizer (GPT-2 byte-level BPE or LLaMA
+ * SentencePiece, as tokenizer.ggml.model says).
+ *
+ * @param text     @p text_len bytes, any content (invalid UTF-8 included; NULs are text).
+ * @param add_bos  nonzero: put the BOS token first (see sm_model_add_bos).
+ * @param tokens   receives up to @p n_max ids; may be NULL when n_max is 0.
+ * @param n_tokens receives the number of ids the text needs, also on SM_E_RANGE.
+ * @return SM_OK; SM_E_RANGE when n_max is too small (call again with *n_tokens);
+ *         SM_E_UNSUPPORTED when the file has no tokenizer; SM_E_INVAL for NULL arguments.
+ * Thread-safe (the model is immutable). Since 0.1.0.
+ */
+SM_API sm_status sm_tokenize(const sm_model *model, const char *text, size_t text_len, int add_bos,
+                             int32_t *tokens, size_t n_max, size_t *n_tokens);
+
+/**
+ * The text of one token (bytes, not necessarily valid UTF-8 on its own, not NUL-terminated).
+ * @param n_bytes receives the text's length, also on SM_E_RANGE.
+ * @return SM_OK; SM_E_RANGE when @p token is outside the vocabulary or the text does not fit in
+ *         @p buf_len bytes (nothing past buf_len is written); SM_E_UNSUPPORTED without a
+ *         tokenizer. Since 0.1.0.
+ */
+SM_API sm_status sm_token_to_piece(const sm_model *model, int32_t token, char *buf, size_t buf_len,
+                                   size_t *n_bytes);
+
+/** The beginning-of-sequence token, or -1 when the tokenizer has none. Since 0.1.0. */
+SM_API int32_t sm_model_token_bos(const sm_model *model);
+/** The end-of-sequence token, or -1 when the tokenizer has none. Since 0.1.0. */
+SM_API int32_t sm_model_token_eos(const sm_model *model);
+/** Whether the tokenizer wants BOS first (tokenizer.ggml.add_bos_token; LLaMA's default 1,
+ * GPT-2's 0). Since 0.1.0. */
+SM_API int sm_model_add_bos(const sm_model *model);
+
+/* ---------------------------------------------------------------------------------------------
+ * Contexts: evaluation state (KV cache, activations, logits) for one sequence
+ * ------------------------------------------------------------------------------------------ */
+
+/**
+ * One sequence being evaluated over a model: its KV cache, activation buffers and logits.
+ * Threading contract: a context is used by one thread at a time. Several contexts may share
+ * one model and one sched.
+ */
+typedef struct sm_context sm_context;
+
+/** The element type of the KV cache. */
+typedef enum sm_kv_type {
+    SM_KV_F32 = 0, /**< exact; the default */
+    SM_KV_F16 = 1  /**< half the memory; keys and values rounded to fp16 */
+} sm_kv_type;
+
+/** Parameters of sm_context_create. Fill with sm_context_params_init; fields only appended. */
+typedef struct sm_context_params {
+    int n_ctx;          /**< positions; 0 = the model's n_ctx_train; at most n_ctx_train */
+    int n_batch;        /**< most tokens evaluated per step; longer sm_eval calls are cut into
+                             steps. 0 = min(512, n_ctx) */
+    sm_kv_type kv_type; /**< default SM_KV_F32 */
+    int logits_all;     /**< 1: keep the logits of every position of a call (which must then be
+                             at most n_batch tokens); 0 (default): of the last position only */
+    sm_sched *sched;    /**< workers to run on, borrowed (must outlive the context); NULL: the
+                             context creates its own with n_threads workers */
+    int n_threads;      /**< when sched is NULL: 0 = one per core */
+} sm_context_params;
+
+/** Sets @p params to the defaults. Since 0.1.0. */
+SM_API void sm_context_params_init(sm_context_params *params);
+
+/**
+ * Creates a context over @p model, sized once: the KV cache for n_ctx positions and the
+ * activations for n_batch tokens come from an arena on worker 0's NUMA node, so evaluation
+ * allocates nothing after the first call.
+ * @return SM_OK; SM_E_INVAL (a bad field: the log names it); SM_E_NOMEM; errors of
+ *         sm_sched_create when it makes its own sched.
+ * Since 0.1.0.
+ */
+SM_API sm_status sm_context_create(sm_model *model, const sm_context_params *params,
+                                   sm_context **out);
+
+/** Frees the context (and its own sched, if it made one) and drops its model reference. NULL
+ * is a no-op. Since 0.1.0. */
+SM_API void sm_context_free(sm_context *ctx);
+
+/** Empties the KV cache: the next sm_eval starts at position 0. Since 0.1.0. */
+SM_API void sm_context_reset(sm_context *ctx);
+
+/** Positions the context holds (n_ctx). Since 0.1.0. */
+SM_API int sm_context_n_ctx(const sm_context *ctx);
+
+/** Positions already evaluated (the next token goes to this position). Since 0.1.0. */
+SM_API int sm_context_n_past(const sm_context *ctx);
+
+/**
+ * Evaluates @p n_tokens tokens at positions n_past .. n_past + n_tokens - 1, appending their
+ * keys and values to the cache, and computes logits (of the last token, or of every token
+ * with logits_all). The result is bit-identical for any number of threads.
+ * @return SM_OK; SM_E_INVAL (NULL tokens, n_tokens < 1); SM_E_RANGE (a token id outside
+ *         [0, n_vocab), the context would overflow, or logits_all with more than n_batch
+ *         tokens). On error nothing was evaluated and n_past is unchanged; the reason is in
+ *         sm_context_errmsg.
+ * Since 0.1.0.
+ */
+SM_API sm_status sm_eval(sm_context *ctx, const int32_t *tokens, int n_tokens);
+
+/**
+ * The logits (n_vocab floats) of token @p i of the last sm_eval call: -1 means the last token;
+ * other values need logits_all and 0 <= i < that call's n_tokens.
+ * @return a pointer owned by the context, valid until the next sm_eval, sm_context_reset or
+ *         sm_context_free; NULL when there are no such logits (sm_context_errmsg says why).
+ * Since 0.1.0.
+ */
+SM_API const float *sm_get_logits(sm_context *ctx, int i);
+
+/** The message of the context's last error ("" when the last call succeeded), owned by the
+ * context and valid until its next call. Since 0.1.0. */
+SM_API const char *sm_context_errmsg(const sm_context *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -40,6 +40,37 @@ void sm_gw_kv_arr_i32(sm_gw *w, const char *key, const int32_t *v, size_t n);
 void sm_gw_tensor(sm_gw *w, const char *name, uint32_t type, uint32_t n_dims, const int64_t *ne,
                   const void *data, size_t n_bytes);
 
+/* ---- raw calls, for round trips of every type and for the malformed-file corpus ---------- */
+
+/* A scalar of any fixed-size value type (u8..f64 except string and array; GGUF numbering as in
+ * src/gguf.h's sm_gguf_vtype): @p value points at the value in host order. */
+void sm_gw_kv_scalar(sm_gw *w, const char *key, uint32_t type, const void *value);
+
+/* An array of @p n fixed-size elements of @p elem_type, host order. */
+void sm_gw_kv_arr(sm_gw *w, const char *key, uint32_t elem_type, const void *elems, size_t n);
+
+/* A key/value whose value is written verbatim: the key, then the u32 @p type, then @p n bytes.
+ * Any type id, any bytes (lying lengths, nested arrays, truncated values). */
+void sm_gw_kv_raw(sm_gw *w, const char *key, uint32_t type, const void *bytes, size_t n);
+
+/* A whole key/value record written verbatim (@p n bytes), counted as one kv: for keys whose
+ * length field lies or that are empty. */
+void sm_gw_kv_bytes(sm_gw *w, const void *bytes, size_t n);
+
+/* A tensor info written verbatim: name, n_dims, the @p n_ne extents in @p ne (n_ne may differ
+ * from n_dims to build lying records), type and offset. No data is added: use sm_gw_data. */
+void sm_gw_tensor_raw(sm_gw *w, const char *name, uint32_t n_dims, const uint64_t *ne, size_t n_ne,
+                      uint32_t type, uint64_t offset);
+
+/* Appends @p n bytes to the data section as they are (no alignment padding before them). */
+void sm_gw_data(sm_gw *w, const void *bytes, size_t n);
+
+/* The data section's current size: the offset the next sm_gw_data bytes will get. */
+uint64_t sm_gw_data_size(const sm_gw *w);
+
+/* Overrides the n_tensors and n_kv written in the header (instead of the true counts). */
+void sm_gw_set_counts(sm_gw *w, uint64_t n_tensors, uint64_t n_kv);
+
 /* The file's bytes in a malloc'd buffer the caller frees. 0 on success, -1 on a sticky error. */
 int sm_gw_bytes(sm_gw *w, uint8_t **out, size_t *size);
 

@@ -16,6 +16,29 @@ AM_TESTS_ENVIRONMENT = \
 SM_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(HWLOC_CFLAGS)
 SM_TEST_LIBS = libsm_core.la $(CHECK_LIBS) $(SM_DEP_LIBS)
 
+# Test-only helpers shared by several test programs: the GGUF writer, and the test-side
+# quantizers, tiny-model generator and reference forward pass (the oracle for the runtime's
+# forward pass).
+check_LTLIBRARIES += libsm_testutil.la
+libsm_testutil_la_SOURCES = \
+	%D%/gguf_writer.c \
+	%D%/gguf_writer.h \
+	%D%/ref_quant.c \
+	%D%/ref_quant.h \
+	%D%/ref_forward.c \
+	%D%/ref_forward.h \
+	%D%/ref_gguf.c \
+	%D%/ref_gguf.h \
+	%D%/tiny_model.c \
+	%D%/tiny_model.h \
+	%D%/tiny_model_gguf.c
+libsm_testutil_la_LIBADD = -lm
+
+# A seeded model of any size and type as a GGUF file, for benchmarks (see tiny_model.h).
+check_PROGRAMS += tests/gen_model
+tests_gen_model_SOURCES = %D%/gen_model.c
+tests_gen_model_LDADD = libsm_testutil.la libsm_core.la $(SM_DEP_LIBS)
+
 if HAVE_CHECK
 SM_CHECK_TESTS = \
 	tests/test_core \
@@ -28,7 +51,13 @@ SM_CHECK_TESTS = \
 	tests/test_zero_alloc \
 	tests/test_place \
 	tests/test_quant \
-	tests/test_kernels
+	tests/test_kernels \
+	tests/test_gguf \
+	tests/test_forward \
+	tests/test_model \
+	tests/test_tokenizer \
+	tests/test_ref_forward \
+	tests/test_forward_ref
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -75,6 +104,29 @@ tests_test_quant_LDADD = $(SM_TEST_LIBS)
 tests_test_kernels_SOURCES = %D%/test_kernels.c %D%/kernel_util.h %D%/sm_test.h
 tests_test_kernels_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_kernels_LDADD = $(SM_TEST_LIBS)
+
+tests_test_gguf_SOURCES = %D%/test_gguf.c %D%/sm_test.h
+tests_test_gguf_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_gguf_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
+
+tests_test_forward_SOURCES = %D%/test_forward.c %D%/sm_test.h %D%/sm_test_region.h
+tests_test_forward_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_forward_LDADD = $(SM_TEST_LIBS)
+
+tests_test_model_SOURCES = %D%/test_model.c %D%/sm_test.h
+tests_test_model_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_model_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
+
+tests_test_tokenizer_SOURCES = %D%/test_tokenizer.c %D%/sm_test.h
+tests_test_tokenizer_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_tokenizer_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
+tests_test_ref_forward_SOURCES = %D%/test_ref_forward.c %D%/sm_test.h
+tests_test_ref_forward_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_ref_forward_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
+
+tests_test_forward_ref_SOURCES = %D%/test_forward_ref.c %D%/sm_test.h %D%/sm_test_region.h
+tests_test_forward_ref_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_forward_ref_LDADD = libsm_testutil.la $(SM_TEST_LIBS) -lm
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing

@@ -154,6 +154,40 @@ else
     tap_ok "--help into a full device # SKIP no /dev/full"
 fi
 
+# --perplexity on a fixture model: the result line on stdout with four decimals, the same
+# digits for 1 and 2 workers (bit-identical logits), and clean failures on bad input.
+model="${SM_FIXTURES:+$SM_FIXTURES/models/llama-tiny-q8_0.gguf}"
+if test -n "$model" && test -f "$model"; then
+    text="$SM_TOP_SRCDIR/README.md"
+    expect_run "--perplexity, 1 thread" 0 -m "$model" --perplexity -f "$text" -c 64 -t 1
+    cp "$tmp/out" "$tmp/ppl1"
+    if grep -Eq '^perplexity: [0-9]+\.[0-9]{4} \+/- [0-9]+\.[0-9]{4} \([0-9]+ tokens scored in [0-9]+ windows of 64\)$' "$tmp/ppl1" &&
+        test "$(wc -l <"$tmp/ppl1")" -eq 1; then
+        tap_ok "--perplexity prints one result line with four decimals"
+    else
+        tap_fail "--perplexity prints one result line with four decimals" "$(cat "$tmp/ppl1")"
+    fi
+    expect_run "--perplexity, 2 threads" 0 -m "$model" --perplexity -f "$text" -c 64 -t 2
+    tap_check "--perplexity gives the same digits on 1 and 2 threads" cmp -s "$tmp/out" "$tmp/ppl1"
+    expect_run "--perplexity with an f16 KV cache" 0 -m "$model" --perplexity -f "$text" -c 64 \
+        --kv-type f16 --no-mmap
+    expect_run "--perplexity, missing text file" 1 -m "$model" --perplexity -f "$tmp/none.txt"
+    tap_check "missing text file: named on stderr" grep -q "none.txt" "$tmp/err"
+    printf 'short' >"$tmp/short.txt"
+    expect_run "--perplexity, text shorter than a window" 1 -m "$model" --perplexity \
+        -f "$tmp/short.txt" -c 64
+    tap_check "short text: the window size is named" grep -q "window of 64" "$tmp/err"
+    expect_run "--perplexity, context beyond the model's" 1 -m "$model" --perplexity -f "$text" \
+        -c 100000
+    expect_run "--perplexity, a text file as the model" 1 -m "$text" --perplexity -f "$text"
+    tap_check "not a GGUF file: the magic is named" grep -q "magic" "$tmp/err"
+else
+    tap_ok "--perplexity checks # SKIP no fixture models (SM_FIXTURES unset)"
+fi
+expect_run "--perplexity without --file" 2 -m model.gguf --perplexity
+expect_run "a model but nothing to do" 2 -m model.gguf
+expect_run "--kv-type q4" 2 --kv-type q4
+
 # The man page lists exactly the options --help lists (long names, OPTIONS section only).
 sed -n '/^Options:/,/^$/p' "$tmp/help" | grep -o -- '--[a-z][a-z0-9-]*' | LC_ALL=C sort -u \
     >"$tmp/help-opts"

@@ -15,8 +15,8 @@ static const struct {
     int value;
     const char *name;
 } expected_codes[] = {
-    {0, "SM_OK"},        {-1, "SM_E_INVAL"},       {-2, "SM_E_NOMEM"}, {-3, "SM_E_IO"},
-    {-4, "SM_E_FORMAT"}, {-5, "SM_E_UNSUPPORTED"}, {-6, "SM_E_RANGE"}, {-7, "SM_E_STATE"},
+    {0, "SM_OK"},        {-1, "SM_E_INVAL"},       {-2, "SM_E_NOMEM"},      {-3, "SM_E_IO"},
+    {-4, "SM_E_FORMAT"}, {-5, "SM_E_UNSUPPORTED"}, {-6, "SM_E_RANGE"},      {-7, "SM_E_STATE"},
     {-8, "SM_E_SYS"},    {-9, "SM_E_BUSY"},        {-10, "SM_E_NOT_FOUND"},
 };
 #define N_EXPECTED ((int)(sizeof expected_codes / sizeof expected_codes[0]))
@@ -72,7 +72,7 @@ START_TEST(test_core_strerror_is_specific)
 }
 END_TEST
 
-static const int unknown_codes[] = {1, 2, -10, -100, 42, INT_MIN, INT_MAX};
+static const int unknown_codes[] = {1, 2, -11, -100, 42, INT_MIN, INT_MAX};
 
 START_TEST(test_core_unknown_codes_are_reported_as_unknown)
 {

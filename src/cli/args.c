@@ -19,6 +19,14 @@ enum sm_cli_opt_id {
     SM_CLI_OPT_TOPOLOGY,
     SM_CLI_OPT_TOPOLOGY_SYNTHETIC,
     SM_CLI_OPT_TOPOLOGY_XML,
+    SM_CLI_OPT_MODEL,
+    SM_CLI_OPT_FILE,
+    SM_CLI_OPT_PERPLEXITY,
+    SM_CLI_OPT_CTX_SIZE,
+    SM_CLI_OPT_BATCH_SIZE,
+    SM_CLI_OPT_NO_MMAP,
+    SM_CLI_OPT_MLOCK,
+    SM_CLI_OPT_KV_TYPE,
 };
 
 typedef struct sm_cli_option {
@@ -31,9 +39,27 @@ typedef struct sm_cli_option {
 
 /* The largest --threads accepted; the scheduler's own limit. */
 #define SM_CLI_MAX_THREADS 4096
+/* The largest --ctx-size and --batch-size: the loader's own bound on a context length. */
+#define SM_CLI_MAX_CTX 16777216
 
 // clang-format off
 static const sm_cli_option sm_cli_options[] = {
+    {"model",              'm', SM_CLI_OPT_MODEL,              "FILE",
+     "the GGUF model to load (llama or gpt2)"},
+    {"perplexity",         0,   SM_CLI_OPT_PERPLEXITY,         NULL,
+     "score the text of --file in windows of --ctx-size tokens; print the perplexity"},
+    {"file",               'f', SM_CLI_OPT_FILE,               "FILE",
+     "the text file --perplexity reads"},
+    {"ctx-size",           'c', SM_CLI_OPT_CTX_SIZE,           "N",
+     "context length in tokens (default 0: the model's)"},
+    {"batch-size",         'b', SM_CLI_OPT_BATCH_SIZE,         "N",
+     "most tokens evaluated per step (default 0: min(512, ctx-size))"},
+    {"kv-type",            0,   SM_CLI_OPT_KV_TYPE,            "T",
+     "KV cache element type: f32 (default) or f16"},
+    {"no-mmap",            0,   SM_CLI_OPT_NO_MMAP,            NULL,
+     "read the model into memory instead of mapping it"},
+    {"mlock",              0,   SM_CLI_OPT_MLOCK,              NULL,
+     "lock the model in RAM (a refusal is a warning)"},
     {"threads",            't', SM_CLI_OPT_THREADS,            "N",
      "worker threads (default 0: one per physical core)"},
     {"placement",          0,   SM_CLI_OPT_PLACEMENT,          "P",
@@ -134,6 +160,33 @@ static sm_status apply(sm_cli_args *a, const sm_cli_option *opt, const char *val
     case SM_CLI_OPT_TOPOLOGY_XML:
         a->topology_xml = value;
         break;
+    case SM_CLI_OPT_MODEL:
+        a->model = value;
+        break;
+    case SM_CLI_OPT_FILE:
+        a->file = value;
+        break;
+    case SM_CLI_OPT_PERPLEXITY:
+        a->perplexity = 1;
+        break;
+    case SM_CLI_OPT_CTX_SIZE:
+        return parse_int(opt->long_name, value, 0, SM_CLI_MAX_CTX, &a->n_ctx, err, err_len);
+    case SM_CLI_OPT_BATCH_SIZE:
+        return parse_int(opt->long_name, value, 0, SM_CLI_MAX_CTX, &a->n_batch, err, err_len);
+    case SM_CLI_OPT_NO_MMAP:
+        a->no_mmap = 1;
+        break;
+    case SM_CLI_OPT_MLOCK:
+        a->mlock = 1;
+        break;
+    case SM_CLI_OPT_KV_TYPE:
+        if (strcmp(value, "f32") == 0)
+            a->kv_type = SM_KV_F32;
+        else if (strcmp(value, "f16") == 0)
+            a->kv_type = SM_KV_F16;
+        else
+            return fail(err, err_len, "option '--kv-type': '%s' is not f32 or f16", value);
+        break;
     }
     return SM_OK;
 }
@@ -188,6 +241,8 @@ sm_status sm_cli_parse(int argc, char *const argv[], sm_cli_args *out, char *err
         if (st != SM_OK)
             return st;
     }
+    if (a.perplexity && (a.model == NULL || a.file == NULL))
+        return fail(err, err_len, "option '--perplexity' needs '--model FILE' and '--file FILE'");
     if (a.topology_synthetic != NULL && a.topology_xml != NULL)
         return fail(err, err_len,
                     "options '--topology-synthetic' and '--topology-xml' exclude each other");
@@ -199,12 +254,13 @@ void sm_cli_print_help(FILE *stream, const char *prog)
 {
     fprintf(stream,
             "Usage: %s [OPTION]...\n"
+            "       %s -m MODEL --perplexity -f TEXT [-c N] [-t N]\n"
             "Run a small transformer language model on the CPU (SmallMind %s).\n"
-            "This release loads no model yet: it prints the placement plan of its scheduler\n"
-            "(--topology) and its version.\n"
+            "This release scores text (--perplexity) and prints the placement plan of its\n"
+            "scheduler (--topology); text generation comes in the next release.\n"
             "\n"
             "Options:\n",
-            prog, sm_version_string());
+            prog, prog, sm_version_string());
     for (size_t i = 0; i < SM_CLI_N_OPTIONS; i++) {
         const sm_cli_option *o = &sm_cli_options[i];
         char flags[64];
@@ -217,7 +273,7 @@ void sm_cli_print_help(FILE *stream, const char *prog)
         fprintf(stream, "  %-30s %s\n", flags, o->help);
     }
     fprintf(stream, "\n"
-                    "Exit status: 0 on success, 1 on a runtime error (bad topology, failed\n"
-                    "output), 2 on a usage error.\n"
+                    "Exit status: 0 on success, 1 on a runtime error (unreadable or malformed\n"
+                    "model or text, bad topology, failed output), 2 on a usage error.\n"
                     "Full documentation: man sm-run\n");
 }

@@ -16,6 +16,14 @@ typedef struct sm_cli_args {
     sm_placement placement;         /* --placement compact|spread */
     const char *topology_synthetic; /* --topology-synthetic DESC (borrowed from argv) */
     const char *topology_xml;       /* --topology-xml FILE (borrowed from argv) */
+    const char *model;              /* -m/--model FILE */
+    const char *file;               /* -f/--file FILE: the text for --perplexity */
+    int perplexity;                 /* --perplexity: score the text of --file, print PPL */
+    int n_ctx;                      /* -c/--ctx-size N; 0 = the model's */
+    int n_batch;                    /* -b/--batch-size N; 0 = default */
+    int no_mmap;                    /* --no-mmap: read the model into memory */
+    int mlock;                      /* --mlock: lock the model in RAM */
+    sm_kv_type kv_type;             /* --kv-type f32|f16 */
 } sm_cli_args;
 
 /**

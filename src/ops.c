@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/* ops.c: the forward pass's parallel operations: fused matmul regions cut into tiles (row block
+ * x token block), attention tasks per (head, query block), per-token row operations. */
+#include "src/ops.h"
+
+#include "sched/mem.h"
+#include "sched/parallel.h"
+
+/* Tokens per tile in prefill: the matmul kernels block tokens internally (GEMM_NT in
+ * kernels/x86/avx512/matmul_f.c), so a tile of 64 tokens lets them reuse each packed weight
+ * panel across many tokens while still giving several tiles per matrix for 2+ workers. */
+#define SM_TILE_TOKENS 64
+/* Rows of a tile are a multiple of this, so the kernels' 4- and 8-row register blocks are whole
+ * except at the end of a matrix. */
+#define SM_TILE_ROW_ALIGN 16
+/* Query positions per attention task: enough to amortise the task, small enough that a long
+ * prompt gives several tasks per head. */
+#define SM_ATTN_QBLOCK 32
+
+static size_t div_up(size_t a, size_t b)
+{
+    return (a + b - 1) / b;
+}
+
+static sm_arena *scratch_of(const sm_exec *ex, int worker)
+{
+    return worker < 0 ? ex->inline_scratch : sm_sched_scratch(ex->sched, worker);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Matmuls */
+
+typedef struct mm_job {
+    const sm_exec *ex;
+    const sm_mm *mm;
+    int n_mm;
+    size_t n_tok;
+    size_t rows;          /* rows per tile */
+    size_t n_tb;          /* token blocks */
+    size_t first_tile[4]; /* tile index where entry j starts; [n_mm] = total */
+} mm_job;
+
+static void mm_epilogue(const sm_kernels *kt, const sm_mm *m, size_t r0, size_t r1, size_t t0,
+                        size_t t1)
+{
+    size_t n = r1 - r0;
+    if (m->bias)
+        kt->add_bias(t1 - t0, n, m->y_stride, m->y + t0 * m->y_stride + r0, m->bias + r0,
+                     m->y + t0 * m->y_stride + r0);
+    for (size_t t = t0; t < t1; t++) {
+        float *y = m->y + t * m->y_stride + r0;
+        switch (m->epilogue) {
+        case SM_MM_STORE:
+            break;
+        case SM_MM_RESIDUAL: {
+            float *res = m->res + t * m->res_stride + r0;
+            kt->add(n, res, y, res);
+            break;
+        }
+        case SM_MM_SWIGLU:
+            kt->swiglu(n, y, m->y2 + t * m->y_stride + r0, y);
+            break;
+        case SM_MM_GELU:
+            kt->gelu(n, y, y);
+            break;
+        }
+    }
+}
+
+static void mm_tile(const mm_job *j, size_t tile)
+{
+    int e = 0;
+    while (tile >= j->first_tile[e + 1])
+        e++;
+    const sm_mm *m = &j->mm[e];
+    size_t local = tile - j->first_tile[e];
+    size_t rb = local / j->n_tb, tb = local % j->n_tb;
+    size_t r0 = rb * j->rows, r1 = r0 + j->rows < m->w->n_out ? r0 + j->rows : m->w->n_out;
+    size_t t0 = tb * SM_TILE_TOKENS;
+    size_t t1 = t0 + SM_TILE_TOKENS < j->n_tok ? t0 + SM_TILE_TOKENS : j->n_tok;
+    const sm_kernels *kt = j->ex->kt;
+    sm_kernels_matmul(kt, m->w->type)(m->w->data, m->w->row_bytes, m->x, m->x_stride, m->y,
+                                      m->y_stride, m->w->n_in, r0, r1, t0, t1);
+    if (m->epilogue == SM_MM_SWIGLU)
+        sm_kernels_matmul(kt, m->w2->type)(m->w2->data, m->w2->row_bytes, m->x, m->x_stride, m->y2,
+                                           m->y_stride, m->w2->n_in, r0, r1, t0, t1);
+    mm_epilogue(kt, m, r0, r1, t0, t1);
+}
+
+static void mm_range(void *ctx, size_t begin, size_t end, int worker)
+{
+    (void)worker;
+    for (size_t i = begin; i < end; i++)
+        mm_tile(ctx, i);
+}
+
+void sm_op_matmuls(const sm_exec *ex, const sm_mm *mm, int n_mm, size_t n_tok)
+{
+    mm_job j = {.ex = ex, .mm = mm, .n_mm = n_mm, .n_tok = n_tok};
+    j.n_tb = div_up(n_tok, SM_TILE_TOKENS);
+    size_t work = 0, rows_total = 0;
+    for (int e = 0; e < n_mm; e++) {
+        size_t per = mm[e].w->n_out * mm[e].w->n_in * (mm[e].epilogue == SM_MM_SWIGLU ? 2 : 1);
+        work += per * n_tok;
+        rows_total += mm[e].w->n_out;
+    }
+    /* About 4 tiles per worker over the whole region, so a late or slow worker's share can be
+     * stolen; the row count only changes the tiling, never the results. */
+    size_t want = 4 * (size_t)ex->n_workers;
+    size_t rows = div_up(rows_total * j.n_tb, want);
+    rows = div_up(rows, SM_TILE_ROW_ALIGN) * SM_TILE_ROW_ALIGN;
+    if (rows > 1024)
+        rows = 1024;
+    j.rows = rows;
+    size_t tiles = 0;
+    for (int e = 0; e < n_mm; e++) {
+        j.first_tile[e] = tiles;
+        tiles += div_up(mm[e].w->n_out, rows) * j.n_tb;
+    }
+    j.first_tile[n_mm] = tiles;
+    if (work < ex->fork_min_work || ex->n_workers == 1)
+        mm_range(&j, 0, tiles, -1);
+    else
+        sm_parallel_for(ex->sched, 0, tiles, 1, mm_range, &j);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Attention */
+
+typedef struct attn_job {
+    const sm_exec *ex;
+    const sm_attn *a;
+    size_t pos0, n_tok, n_qb;
+} attn_job;
+
+static void attn_task(const attn_job *j, size_t task, int worker)
+{
+    const sm_attn *a = j->a;
+    size_t h = task / j->n_qb, qb = task % j->n_qb;
+    size_t i0 = qb * SM_ATTN_QBLOCK;
+    size_t n_q = i0 + SM_ATTN_QBLOCK < j->n_tok ? SM_ATTN_QBLOCK : j->n_tok - i0;
+    size_t pos0 = j->pos0 + i0, n_pos = pos0 + n_q;
+    size_t hk = h / (a->n_head / a->n_head_kv);
+    sm_arena *sc = scratch_of(j->ex, worker);
+    sm_arena_pos mark = sm_arena_mark(sc);
+    float *scores = sm_arena_alloc(sc, n_pos * sizeof(float), 0);
+    const float *k, *v;
+    size_t kv_stride;
+    if (a->kv_f16) {
+        /* Widen this KV head's rows once per task; the kernel then reads them contiguously. */
+        float *kf = sm_arena_alloc(sc, 2 * n_pos * a->head_dim * sizeof(float), 0);
+        if (!scores || !kf)
+            goto out;
+        const uint16_t *k16 = (const uint16_t *)a->k + hk * a->head_dim;
+        const uint16_t *v16 = (const uint16_t *)a->v + hk * a->head_dim;
+        float *vf = kf + n_pos * a->head_dim;
+        for (size_t p = 0; p < n_pos; p++) {
+            j->ex->kt->dequant_f16(k16 + p * a->kv_stride, kf + p * a->head_dim, a->head_dim);
+            j->ex->kt->dequant_f16(v16 + p * a->kv_stride, vf + p * a->head_dim, a->head_dim);
+        }
+        k = kf;
+        v = vf;
+        kv_stride = a->head_dim;
+    } else {
+        if (!scores)
+            goto out;
+        k = (const float *)a->k + hk * a->head_dim;
+        v = (const float *)a->v + hk * a->head_dim;
+        kv_stride = a->kv_stride;
+    }
+    j->ex->kt->attn(n_q, a->head_dim, pos0, a->scale, a->q + i0 * a->q_stride + h * a->head_dim,
+                    a->q_stride, k, v, kv_stride, scores,
+                    a->out + i0 * a->out_stride + h * a->head_dim, a->out_stride);
+out:
+    /* An exhausted scratch arena leaves its error in the arena for the context to report after
+     * the region; the output rows of this task are then garbage and the evaluation fails. */
+    sm_arena_rewind(sc, mark);
+}
+
+static void attn_range(void *ctx, size_t begin, size_t end, int worker)
+{
+    for (size_t i = begin; i < end; i++)
+        attn_task(ctx, i, worker);
+}
+
+void sm_op_attention(const sm_exec *ex, const sm_attn *a, size_t pos0, size_t n_tok)
+{
+    attn_job j = {.ex = ex, .a = a, .pos0 = pos0, .n_tok = n_tok};
+    j.n_qb = div_up(n_tok, SM_ATTN_QBLOCK);
+    size_t tasks = a->n_head * j.n_qb;
+    /* Two passes (scores and values) over the cache for every head and query. */
+    size_t work = 2 * a->n_head * n_tok * (pos0 + n_tok) * a->head_dim;
+    if (work < ex->fork_min_work || ex->n_workers == 1)
+        attn_range(&j, 0, tasks, -1);
+    else
+        sm_parallel_for(ex->sched, 0, tasks, 1, attn_range, &j);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Per-token rows */
+
+typedef struct rows_job {
+    const sm_exec *ex;
+    sm_rows_fn fn;
+    void *ctx;
+} rows_job;
+
+static void rows_range(void *ctx, size_t begin, size_t end, int worker)
+{
+    rows_job *j = ctx;
+    j->fn(j->ctx, begin, end, scratch_of(j->ex, worker));
+}
+
+void sm_op_rows(const sm_exec *ex, size_t n_tok, size_t work_per_token, sm_rows_fn fn, void *ctx)
+{
+    rows_job j = {.ex = ex, .fn = fn, .ctx = ctx};
+    if (n_tok * work_per_token < ex->fork_min_work || ex->n_workers == 1 || n_tok == 1)
+        rows_range(&j, 0, n_tok, -1);
+    else
+        sm_parallel_for(ex->sched, 0, n_tok, div_up(n_tok, 4 * (size_t)ex->n_workers), rows_range,
+                        &j);
+}
