@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc/place.h"
 #include "sched/mem.h"
 #include "src/context.h"
 #include "src/log.h"
@@ -100,6 +101,58 @@ static sm_status make_arena(sm_context *ctx, int node)
     return SM_OK;
 }
 
+/* Carries out the weight placement policy for this context's workers (alloc/place.h). The
+ * data section is what gets placed: every matrix lies in it, so a worker's copy is the mapping
+ * shifted by one offset. */
+static sm_status place_weights(sm_context *ctx, sm_numa_policy policy)
+{
+    if (policy == SM_NUMA_NONE)
+        return SM_OK;
+    sm_mem *mem = sm_sched_mem(ctx->sched);
+    int n_nodes = sm_mem_n_nodes(mem), n_workers = ctx->ex.n_workers;
+    uint64_t *node_free = calloc((size_t)n_nodes, sizeof *node_free);
+    int *worker_node = calloc((size_t)n_workers, sizeof *worker_node);
+    sm_status st = SM_E_NOMEM;
+    char err[256];
+    if (!node_free || !worker_node) {
+        fail_with(ctx, st, "context: out of memory for the weight placement");
+        goto out;
+    }
+    for (int w = 0; w < n_workers; w++) {
+        sm_worker_info wi;
+        sm_sched_worker_info(ctx->sched, w, &wi);
+        worker_node[w] = wi.node;
+    }
+    sm_place_node_free(sm_mem_topology(mem), node_free, n_nodes);
+    const sm_model *m = ctx->model;
+    const char *map = (const char *)m->file.data + m->gguf->data_offset;
+    size_t bytes = m->file.size - (size_t)m->gguf->data_offset;
+    sm_place_input in = {.n_nodes = n_nodes,
+                         .node_free_bytes = node_free,
+                         .n_workers = n_workers,
+                         .worker_node = worker_node,
+                         .weight_bytes = bytes};
+    st = sm_place_plan_build(&in, (sm_place_policy)policy, &ctx->plan, err, sizeof err);
+    if (st == SM_OK)
+        st = sm_place_apply(mem, ctx->plan, map, bytes, &ctx->placed, err, sizeof err);
+    if (st != SM_OK) {
+        fail_with(ctx, st, "context: weight placement %s: %s",
+                  sm_place_policy_name((sm_place_policy)policy), err);
+        goto out;
+    }
+    ctx->ex.placed = ctx->placed;
+    ctx->ex.map = map;
+out:
+    free(node_free);
+    free(worker_node);
+    return st;
+}
+
+const struct sm_placed *sm_context_placed(const sm_context *ctx)
+{
+    return ctx->placed;
+}
+
 static sm_status check_params(const sm_model *m, const sm_context_params *p, char *err, size_t len)
 {
     if (p->n_ctx < 0 || (size_t)p->n_ctx > m->hp.n_ctx_train)
@@ -110,6 +163,10 @@ static sm_status check_params(const sm_model *m, const sm_context_params *p, cha
         return snprintf(err, len, "n_batch %d: must be >= 0 (0 = default)", p->n_batch), SM_E_INVAL;
     if (p->kv_type != SM_KV_F32 && p->kv_type != SM_KV_F16)
         return snprintf(err, len, "kv_type %d: must be SM_KV_F32 or SM_KV_F16", (int)p->kv_type),
+               SM_E_INVAL;
+    if (p->numa != SM_NUMA_NONE && p->numa != SM_NUMA_INTERLEAVE && p->numa != SM_NUMA_REPLICATE)
+        return snprintf(err, len, "numa %d: must be SM_NUMA_NONE, _INTERLEAVE or _REPLICATE",
+                        (int)p->numa),
                SM_E_INVAL;
     if (p->n_threads < 0)
         return snprintf(err, len, "n_threads %d: must be >= 0", p->n_threads), SM_E_INVAL;
@@ -165,6 +222,8 @@ sm_status sm_context_create(sm_model *model, const sm_context_params *params, sm
         goto fail;
     if ((st = make_arena(ctx, wi.node)) != SM_OK)
         goto fail;
+    if ((st = place_weights(ctx, params->numa)) != SM_OK)
+        goto fail;
     if ((st = sm_arena_create(sm_sched_mem(ctx->sched), "inline scratch", wi.node,
                               SM_SCHED_DEFAULT_SCRATCH_BYTES, SM_SCHED_SCRATCH_FIRST_BYTES,
                               &ctx->ex.inline_scratch, err, sizeof err)) != SM_OK) {
@@ -184,6 +243,8 @@ void sm_context_free(sm_context *ctx)
         return;
     sm_arena_free(ctx->ex.inline_scratch);
     sm_arena_free(ctx->arena);
+    sm_placed_free(ctx->placed);
+    sm_place_plan_free(ctx->plan);
     if (ctx->own_sched)
         sm_sched_free(ctx->sched);
     sm_model_free(ctx->model);

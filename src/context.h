@@ -54,7 +54,9 @@ struct sm_context {
     size_t n_past;
     size_t n_logit_rows; /* rows of a.logits: n_batch with logits_all, else 1 */
     int logits_all;
-    size_t n_last; /* tokens of the last successful sm_eval call */
+    size_t n_last;              /* tokens of the last successful sm_eval call */
+    struct sm_place_plan *plan; /* weight placement (NULL: none asked) */
+    struct sm_placed *placed;   /* its copies, read through ex.placed */
     int have_logits;
     char errmsg[512];
 };
@@ -72,5 +74,8 @@ void sm_context_set_fork_min_work(sm_context *ctx, size_t work);
 /* Internal: the kernel table the context's ops use (default sm_kernels_get()), so tests can
  * run the forward pass on every table. */
 void sm_context_set_kernels(sm_context *ctx, const sm_kernels *kt);
+
+/* Internal: the placed weights, for tests (NULL without a placement). */
+const struct sm_placed *sm_context_placed(const sm_context *ctx);
 
 #endif /* SM_CONTEXT_H */

@@ -3,6 +3,7 @@
  * x token block), attention tasks per (head, query block), per-token row operations. */
 #include "src/ops.h"
 
+#include "alloc/place.h"
 #include "sched/mem.h"
 #include "sched/parallel.h"
 
@@ -67,7 +68,16 @@ static void mm_epilogue(const sm_kernels *kt, const sm_mm *m, size_t r0, size_t 
     }
 }
 
-static void mm_tile(const mm_job *j, size_t tile)
+/* Where worker @p worker reads @p w: its node's copy under replicate, else the mapping. */
+static const void *weight_data(const sm_exec *ex, const sm_weight *w, int worker)
+{
+    if (!ex->placed)
+        return w->data;
+    const char *base = sm_placed_weights(ex->placed, worker < 0 ? 0 : worker, ex->map);
+    return base + ((const char *)w->data - ex->map);
+}
+
+static void mm_tile(const mm_job *j, size_t tile, int worker)
 {
     int e = 0;
     while (tile >= j->first_tile[e + 1])
@@ -79,19 +89,19 @@ static void mm_tile(const mm_job *j, size_t tile)
     size_t t0 = tb * SM_TILE_TOKENS;
     size_t t1 = t0 + SM_TILE_TOKENS < j->n_tok ? t0 + SM_TILE_TOKENS : j->n_tok;
     const sm_kernels *kt = j->ex->kt;
-    sm_kernels_matmul(kt, m->w->type)(m->w->data, m->w->row_bytes, m->x, m->x_stride, m->y,
-                                      m->y_stride, m->w->n_in, r0, r1, t0, t1);
+    sm_kernels_matmul(kt, m->w->type)(weight_data(j->ex, m->w, worker), m->w->row_bytes, m->x,
+                                      m->x_stride, m->y, m->y_stride, m->w->n_in, r0, r1, t0, t1);
     if (m->epilogue == SM_MM_SWIGLU)
-        sm_kernels_matmul(kt, m->w2->type)(m->w2->data, m->w2->row_bytes, m->x, m->x_stride, m->y2,
-                                           m->y_stride, m->w2->n_in, r0, r1, t0, t1);
+        sm_kernels_matmul(kt, m->w2->type)(weight_data(j->ex, m->w2, worker), m->w2->row_bytes,
+                                           m->x, m->x_stride, m->y2, m->y_stride, m->w2->n_in, r0,
+                                           r1, t0, t1);
     mm_epilogue(kt, m, r0, r1, t0, t1);
 }
 
 static void mm_range(void *ctx, size_t begin, size_t end, int worker)
 {
-    (void)worker;
     for (size_t i = begin; i < end; i++)
-        mm_tile(ctx, i);
+        mm_tile(ctx, i, worker);
 }
 
 void sm_op_matmuls(const sm_exec *ex, const sm_mm *mm, int n_mm, size_t n_tok)

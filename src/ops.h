@@ -28,6 +28,10 @@ typedef struct sm_exec {
      * against ~1 ns per 16 multiply-adds, so 64K is roughly where a fork starts to pay.
      * Tests set it to 0 to force every op through the scheduler. */
     size_t fork_min_work;
+    /* Weight placement (alloc/place.h): each worker reads matrices from its node's copy of the
+     * data section at @p map; NULL when the weights are read where they are mapped. */
+    const struct sm_placed *placed;
+    const char *map;
 } sm_exec;
 
 /* What a matmul does with W x after the kernel computed it, within each tile. */

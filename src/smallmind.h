@@ -423,17 +423,28 @@ typedef enum sm_kv_type {
     SM_KV_F16 = 1  /**< half the memory; keys and values rounded to fp16 */
 } sm_kv_type;
 
+/** Where the weights live on a machine with several NUMA nodes (see libsmallmind(3)). With
+ * workers on one node every policy is a no-op. */
+typedef enum sm_numa_policy {
+    SM_NUMA_NONE = 0,       /**< the mapping as it is, pages where they were first read */
+    SM_NUMA_INTERLEAVE = 1, /**< the mapping's pages spread over the nodes hosting workers */
+    SM_NUMA_REPLICATE = 2   /**< one copy per node hosting workers; each reads its own */
+} sm_numa_policy;
+
 /** Parameters of sm_context_create. Fill with sm_context_params_init; fields only appended. */
 typedef struct sm_context_params {
-    int n_ctx;          /**< positions; 0 = the model's n_ctx_train; at most n_ctx_train */
-    int n_batch;        /**< most tokens evaluated per step; longer sm_eval calls are cut into
-                             steps. 0 = min(512, n_ctx) */
-    sm_kv_type kv_type; /**< default SM_KV_F32 */
-    int logits_all;     /**< 1: keep the logits of every position of a call (which must then be
-                             at most n_batch tokens); 0 (default): of the last position only */
-    sm_sched *sched;    /**< workers to run on, borrowed (must outlive the context); NULL: the
-                             context creates its own with n_threads workers */
-    int n_threads;      /**< when sched is NULL: 0 = one per core */
+    int n_ctx;           /**< positions; 0 = the model's n_ctx_train; at most n_ctx_train */
+    int n_batch;         /**< most tokens evaluated per step; longer sm_eval calls are cut into
+                              steps. 0 = min(512, n_ctx) */
+    sm_kv_type kv_type;  /**< default SM_KV_F32 */
+    int logits_all;      /**< 1: keep the logits of every position of a call (which must then be
+                              at most n_batch tokens); 0 (default): of the last position only */
+    sm_sched *sched;     /**< workers to run on, borrowed (must outlive the context); NULL: the
+                              context creates its own with n_threads workers */
+    int n_threads;       /**< when sched is NULL: 0 = one per core */
+    sm_numa_policy numa; /**< weight placement; default SM_NUMA_NONE. Replicate copies the
+                              weights per context (refused with SM_E_NOMEM when a node lacks
+                              the free memory) */
 } sm_context_params;
 
 /** Sets @p params to the defaults. Since 0.1.0. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc/place.h"
 #include "kernels/kernels.h"
 #include "sm_test.h"
 #include "sm_test_region.h"
@@ -397,6 +398,64 @@ START_TEST(test_forward_context_holds_model)
 }
 END_TEST
 
+/* Weight placement on a synthetic two-node machine (one worker per node): interleave and
+ * replicate give the same bits as none, and under replicate each worker reads a copy on its
+ * own node rather than the mapping. A copy that does not fit is refused. */
+START_TEST(test_forward_numa_policies)
+{
+    if (!have_fixtures())
+        return;
+    ref_logits r;
+    read_logits("llama-tiny-q4_0", &r);
+    sm_model *m = load_fixture("llama-tiny-q4_0");
+    sm_sched *s =
+        sm_test_make_sched(2, SM_TOPOLOGY_SYNTHETIC, "pack:2 [numa(memory=4GB)] core:1 pu:1", 0);
+    size_t nl = (size_t)r.n_tokens * r.n_vocab;
+    float *base = malloc(nl * sizeof *base), *got = malloc(nl * sizeof *got);
+    ck_assert_ptr_nonnull(base);
+    ck_assert_ptr_nonnull(got);
+    static const sm_numa_policy pols[] = {SM_NUMA_NONE, SM_NUMA_INTERLEAVE, SM_NUMA_REPLICATE};
+    for (int i = 0; i < 3; i++) {
+        sm_context_params cp;
+        sm_context_params_init(&cp);
+        cp.sched = s;
+        cp.logits_all = 1;
+        cp.numa = pols[i];
+        sm_context *c = NULL;
+        ck_assert_int_eq(sm_context_create(m, &cp, &c), SM_OK);
+        sm_context_set_fork_min_work(c, 0);
+        const struct sm_placed *pl = sm_context_placed(c);
+        if (pols[i] == SM_NUMA_REPLICATE) {
+            ck_assert_ptr_nonnull(pl);
+            const char *w0 = sm_placed_weights(pl, 0, NULL), *w1 = sm_placed_weights(pl, 1, NULL);
+            ck_assert_ptr_nonnull(w0);
+            ck_assert_ptr_nonnull(w1);
+            ck_assert_ptr_ne(w0, w1);
+        }
+        eval_all(c, &r, i == 0 ? base : got);
+        if (i > 0)
+            ck_assert_msg(memcmp(base, got, nl * sizeof *got) == 0,
+                          "numa policy %d: logits differ from the unplaced weights", (int)pols[i]);
+        sm_context_free(c);
+    }
+    sm_sched_free(s);
+    /* Nodes of 64 kB cannot hold a copy of the 219 KB file: replicate is refused. */
+    s = sm_test_make_sched(2, SM_TOPOLOGY_SYNTHETIC, "pack:2 [numa(memory=64kB)] core:1 pu:1", 0);
+    sm_context_params cp;
+    sm_context_params_init(&cp);
+    cp.sched = s;
+    cp.numa = SM_NUMA_REPLICATE;
+    sm_context *c = NULL;
+    ck_assert_int_eq(sm_context_create(m, &cp, &c), SM_E_NOMEM);
+    ck_assert_ptr_null(c);
+    sm_sched_free(s);
+    free(base);
+    free(got);
+    sm_model_free(m);
+    free_logits(&r);
+}
+END_TEST
+
 /* After the first decode step has sized every worker's scratch, decoding 64 more tokens
  * allocates no heap memory on any worker (jemalloc's per-thread counters; issue 4). */
 START_TEST(test_forward_decode_allocates_nothing)
@@ -465,6 +524,7 @@ static Suite *forward_suite(void)
     tcase_add_test(tc, test_forward_kv_f16);
     tcase_add_test(tc, test_forward_eval_errors);
     tcase_add_test(tc, test_forward_context_holds_model);
+    tcase_add_test(tc, test_forward_numa_policies);
     tcase_add_loop_test(tc, test_forward_decode_allocates_nothing, 0, N_FIXTURES);
     suite_add_tcase(s, tc);
     return s;

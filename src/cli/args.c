@@ -27,6 +27,7 @@ enum sm_cli_opt_id {
     SM_CLI_OPT_NO_MMAP,
     SM_CLI_OPT_MLOCK,
     SM_CLI_OPT_KV_TYPE,
+    SM_CLI_OPT_NUMA,
 };
 
 typedef struct sm_cli_option {
@@ -62,6 +63,8 @@ static const sm_cli_option sm_cli_options[] = {
      "lock the model in RAM (a refusal is a warning)"},
     {"threads",            't', SM_CLI_OPT_THREADS,            "N",
      "worker threads (default 0: one per physical core)"},
+    {"numa",               0,   SM_CLI_OPT_NUMA,               "POLICY",
+     "weights on multi-node machines: none (default), interleave or replicate"},
     {"placement",          0,   SM_CLI_OPT_PLACEMENT,          "P",
      "compact (fill a NUMA node first, default) or spread"},
     {"topology",           0,   SM_CLI_OPT_TOPOLOGY,           NULL,
@@ -178,6 +181,17 @@ static sm_status apply(sm_cli_args *a, const sm_cli_option *opt, const char *val
         break;
     case SM_CLI_OPT_MLOCK:
         a->mlock = 1;
+        break;
+    case SM_CLI_OPT_NUMA:
+        if (strcmp(value, "none") == 0)
+            a->numa = SM_NUMA_NONE;
+        else if (strcmp(value, "interleave") == 0)
+            a->numa = SM_NUMA_INTERLEAVE;
+        else if (strcmp(value, "replicate") == 0)
+            a->numa = SM_NUMA_REPLICATE;
+        else
+            return fail(err, err_len, "option '--numa': '%s' is not none, interleave or replicate",
+                        value);
         break;
     case SM_CLI_OPT_KV_TYPE:
         if (strcmp(value, "f32") == 0)

@@ -24,6 +24,7 @@ typedef struct sm_cli_args {
     int no_mmap;                    /* --no-mmap: read the model into memory */
     int mlock;                      /* --mlock: lock the model in RAM */
     sm_kv_type kv_type;             /* --kv-type f32|f16 */
+    sm_numa_policy numa;            /* --numa none|interleave|replicate */
 } sm_cli_args;
 
 /**

@@ -80,6 +80,7 @@ static int run_model(const sm_cli_args *args)
     cp.sched = sched;
     cp.n_ctx = args->n_ctx;
     cp.kv_type = args->kv_type;
+    cp.numa = args->numa;
     cp.logits_all = 1;
     int n_ctx = args->n_ctx ? args->n_ctx : sm_model_n_ctx_train(m);
     cp.n_batch = args->n_batch ? args->n_batch : (n_ctx < 512 ? n_ctx : 512);
