@@ -422,6 +422,11 @@ sm_token_type sm_vocab_token_type(const sm_vocab *v, int32_t id)
     return (sm_token_type)v->types[id];
 }
 
+float sm_vocab_token_score(const sm_vocab *v, int32_t id)
+{
+    return id >= 0 && id < v->n_tokens ? v->scores[id] : 0.0f;
+}
+
 sm_gguf_str sm_vocab_token_text(const sm_vocab *v, int32_t id)
 {
     if (id < 0 || id >= v->n_tokens)

@@ -100,6 +100,8 @@ int sm_vocab_wants_bos(const sm_vocab *v);
 int32_t sm_vocab_find(const sm_vocab *v, const char *s, size_t n);
 /* The type of token @p id (SM_TOKEN_UNDEFINED for an id out of range). */
 sm_token_type sm_vocab_token_type(const sm_vocab *v, int32_t id);
+/* The score of token @p id (0 for an id out of range, or when the file has no scores). */
+float sm_vocab_token_score(const sm_vocab *v, int32_t id);
 /* The stored text of @p id (bytes, not terminated), or {NULL, 0} for an id out of range.
  * Borrowed: valid until sm_vocab_free. */
 sm_gguf_str sm_vocab_token_text(const sm_vocab *v, int32_t id);

@@ -236,8 +236,9 @@ static char *detokenize(const sm_vocab *v, const int32_t *ids, size_t n, size_t 
     return buf;
 }
 
-/* tokenize -> detokenize gives the text back (llama: after the dummy-prefix space). */
-static void expect_round_trip(const sm_vocab *v, const char *text, size_t len)
+/* tokenize -> detokenize gives @p want back (llama: after the dummy-prefix space). */
+static void expect_detokenized(const sm_vocab *v, const char *text, size_t len, const char *want,
+                               size_t want_len)
 {
     size_t n = 0;
     sm_status st = sm_tokenize(v, text, len, 0, NULL, 0, &n);
@@ -255,10 +256,15 @@ static void expect_round_trip(const sm_vocab *v, const char *text, size_t len)
         b++;
         back_len--;
     }
-    ck_assert_msg(back_len == len && memcmp(b, text, len) == 0,
-                  "round trip of %zu bytes gave %zu bytes", len, back_len);
+    ck_assert_msg(back_len == want_len && memcmp(b, want, want_len) == 0,
+                  "round trip of %zu bytes gave %zu bytes, want %zu", len, back_len, want_len);
     free(back);
     free(ids);
+}
+
+static void expect_round_trip(const sm_vocab *v, const char *text, size_t len)
+{
+    expect_detokenized(v, text, len, text, len);
 }
 
 /* ---- the reference fixture ---------------------------------------------------------------- */
@@ -421,6 +427,8 @@ static void parse_ref_line(const char *line, ref_line *r)
     ck_assert_msg(seen == 7, "line lacks a key: %s", line);
 }
 
+static void cross_check(const sm_vocab *v, int n_texts, uint64_t seed);
+
 START_TEST(test_tokenizer_reference_fixture)
 {
     sm_vocab *gpt2 = load_fixture_vocab("vocab-gpt2.gguf");
@@ -455,8 +463,234 @@ START_TEST(test_tokenizer_reference_fixture)
     }
     fclose(f);
     ck_assert_int_eq(n_lines, 40);
+    cross_check(gpt2, 500, 0x853c49e6748fea9bu);
+    cross_check(llama, 500, 0xda3e39cb94b95bdbu);
     sm_vocab_free(gpt2);
     sm_vocab_free(llama);
+}
+END_TEST
+
+/* ---- cross-checks against the textbook algorithms, on random text ------------------------- */
+
+/* A seeded xorshift64: the random texts are the same on every run. */
+static uint64_t next_rand(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* Random text of up to max_len bytes mixing ASCII words, digits, spaces, newlines, tabs,
+ * punctuation, contractions, 2-, 3- and 4-byte characters and bytes that are not UTF-8. */
+static size_t random_text(uint64_t *x, char *out, size_t max_len)
+{
+    static const char *const parts[] = {"the",
+                                        "a",
+                                        "b",
+                                        "c",
+                                        "ab",
+                                        "Hello",
+                                        "world",
+                                        " ",
+                                        " ",
+                                        "  ",
+                                        "\n",
+                                        "\n\n",
+                                        "\t",
+                                        "'s",
+                                        "'",
+                                        "'ll",
+                                        "42",
+                                        "3.14",
+                                        ",",
+                                        ".",
+                                        "!?",
+                                        "$",
+                                        "caf\xc3\xa9",
+                                        "\xc3\x9f",
+                                        "\xd0\x96\xd0\xb8",
+                                        "\xe4\xb8\xad\xe6\x96\x87",
+                                        "\xf0\x9f\xa6\x99",
+                                        "\xff",
+                                        "\x80",
+                                        "\xe2\x96",
+                                        "\xe2\x96\x81",
+                                        "\xc2\xa0",
+                                        "\xd9\xa3",
+                                        "aaaa",
+                                        "  x"};
+    size_t n = 0, goal = (size_t)(next_rand(x) % (max_len + 1));
+    while (n < goal) {
+        const char *p = parts[next_rand(x) % (sizeof parts / sizeof parts[0])];
+        size_t len = strlen(p);
+        if (n + len > max_len)
+            break;
+        memcpy(out + n, p, len);
+        n += len;
+    }
+    return n;
+}
+
+/* GPT-2's bpe() as encoder.py writes it, on one piece: find the lowest-ranked adjacent pair,
+ * merge every occurrence of it left to right, repeat. */
+static size_t naive_bpe_piece(const sm_vocab *v, const int32_t *byte_id, const unsigned char *s,
+                              size_t n, int32_t *out)
+{
+    int32_t word[256];
+    ck_assert_uint_le(n, 256);
+    for (size_t i = 0; i < n; i++)
+        word[i] = byte_id[s[i]];
+    size_t len = n;
+    for (;;) {
+        int32_t best_rank = INT32_MAX, first = -1, second = -1, merged = -1;
+        for (size_t i = 0; i + 1 < len; i++) {
+            int32_t rank, result;
+            if (sm_tok_merge_find(v, word[i], word[i + 1], &rank, &result) && rank < best_rank) {
+                best_rank = rank;
+                first = word[i];
+                second = word[i + 1];
+                merged = result;
+            }
+        }
+        if (merged < 0)
+            break;
+        size_t o = 0;
+        for (size_t i = 0; i < len;) {
+            if (i + 1 < len && word[i] == first && word[i + 1] == second) {
+                word[o++] = merged;
+                i += 2;
+            } else {
+                word[o++] = word[i++];
+            }
+        }
+        len = o;
+    }
+    memcpy(out, word, len * sizeof word[0]);
+    return len;
+}
+
+static int matchable(const sm_vocab *v, int32_t id)
+{
+    sm_token_type t = sm_vocab_token_type(v, id);
+    return id >= 0 && (t == SM_TOKEN_UNDEFINED || t == SM_TOKEN_NORMAL ||
+                       t == SM_TOKEN_USER_DEFINED || t == SM_TOKEN_UNUSED);
+}
+
+/* SentencePiece BPE the slow way: escape, split into characters, then repeatedly merge the
+ * adjacent pair whose joined text is the highest-scoring token (leftmost on ties). */
+static size_t naive_spm(const sm_vocab *v, const int32_t *byte_id, const char *text, size_t n,
+                        int32_t *out)
+{
+    char e[1024];
+    size_t m = 0, start[1024], len[1024], k = 0;
+    memcpy(e, "\xe2\x96\x81", 3);
+    m = 3;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_lt(m + 3, sizeof e);
+        if (text[i] == ' ') {
+            memcpy(e + m, "\xe2\x96\x81", 3);
+            m += 3;
+        } else {
+            e[m++] = text[i];
+        }
+    }
+    for (size_t i = 0; i < m; k++) {
+        uint32_t cp;
+        start[k] = i;
+        len[k] = sm_utf8_decode((const unsigned char *)e + i, m - i, &cp);
+        i += len[k];
+    }
+    for (;;) {
+        size_t best = SIZE_MAX;
+        float best_score = 0;
+        for (size_t i = 0; i + 1 < k; i++) {
+            int32_t id = sm_vocab_find(v, e + start[i], len[i] + len[i + 1]);
+            if (matchable(v, id) &&
+                (best == SIZE_MAX || sm_vocab_token_score(v, id) > best_score)) {
+                best = i;
+                best_score = sm_vocab_token_score(v, id);
+            }
+        }
+        if (best == SIZE_MAX)
+            break;
+        len[best] += len[best + 1];
+        memmove(start + best + 1, start + best + 2, (k - best - 2) * sizeof start[0]);
+        memmove(len + best + 1, len + best + 2, (k - best - 2) * sizeof len[0]);
+        k--;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < k; i++) {
+        int32_t id = sm_vocab_find(v, e + start[i], len[i]);
+        if (matchable(v, id)) {
+            out[o++] = id;
+            continue;
+        }
+        for (size_t j = 0; j < len[i]; j++) {
+            int32_t b = byte_id[(unsigned char)e[start[i] + j]];
+            out[o++] = b >= 0 ? b : sm_vocab_unk(v);
+        }
+    }
+    return o;
+}
+
+/* For a vocabulary: the heap-based tokenizer equals the textbook one, and detokenizing gives
+ * the text back, over @p n_texts random texts. */
+static void cross_check(const sm_vocab *v, int n_texts, uint64_t seed)
+{
+    int32_t byte_id[256];
+    char chars[256][4];
+    byte_chars(chars);
+    for (int b = 0; b < 256; b++) {
+        char name[8];
+        snprintf(name, sizeof name, "<0x%02X>", b);
+        byte_id[b] = sm_vocab_get_kind(v) == SM_VOCAB_GPT2
+                         ? sm_vocab_find(v, chars[b], strlen(chars[b]))
+                         : sm_vocab_find(v, name, 6);
+    }
+    uint64_t x = seed;
+    for (int t = 0; t < n_texts; t++) {
+        char text[200];
+        size_t n = random_text(&x, text, sizeof text);
+        int32_t want[1024], got[1024];
+        size_t n_want = 0, n_got = 0;
+        if (sm_vocab_get_kind(v) == SM_VOCAB_GPT2) {
+            for (size_t at = 0; at < n;) {
+                size_t len = sm_tok_gpt2_piece((const unsigned char *)text + at, n - at);
+                n_want += naive_bpe_piece(v, byte_id, (const unsigned char *)text + at, len,
+                                          want + n_want);
+                at += len;
+            }
+        } else if (n > 0) {
+            n_want = naive_spm(v, byte_id, text, n, want);
+        }
+        ck_assert_int_eq(sm_tokenize(v, text, n, 0, got, 1024, &n_got), SM_OK);
+        ck_assert_msg(n_got == n_want && memcmp(got, want, n_got * sizeof got[0]) == 0,
+                      "text %d ('%.*s'): %zu ids, the textbook algorithm gives %zu", t, (int)n,
+                      text, n_got, n_want);
+        /* SentencePiece writes spaces as U+2581, so a U+2581 in the text comes back a space */
+        char back[200];
+        size_t n_back = 0;
+        for (size_t i = 0; i < n;) {
+            if (sm_vocab_get_kind(v) == SM_VOCAB_LLAMA && n - i >= 3 &&
+                memcmp(text + i, "\xe2\x96\x81", 3) == 0) {
+                back[n_back++] = ' ';
+                i += 3;
+            } else {
+                back[n_back++] = text[i++];
+            }
+        }
+        expect_detokenized(v, text, n, back, n_back);
+    }
+}
+
+START_TEST(test_tokenizer_tiny_vs_textbook)
+{
+    sm_vocab *g = gpt2_tiny(), *l = llama_tiny();
+    cross_check(g, 2000, 0x9e3779b97f4a7c15u);
+    cross_check(l, 2000, 0x2545f4914f6cdd1du);
+    sm_vocab_free(g);
+    sm_vocab_free(l);
 }
 END_TEST
 
@@ -1036,6 +1270,7 @@ static Suite *tokenizer_suite(void)
     tcase_add_test(alg, test_tokenizer_edge_inputs);
     tcase_add_test(alg, test_tokenizer_long_input);
     tcase_add_test(alg, test_tokenizer_output_bounds);
+    tcase_add_test(alg, test_tokenizer_tiny_vs_textbook);
     suite_add_tcase(s, alg);
     TCase *bad = tcase_create("malformed");
     tcase_add_test(bad, test_tokenizer_row14_length_mismatch);
