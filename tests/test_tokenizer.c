@@ -691,6 +691,16 @@ START_TEST(test_tokenizer_tiny_vs_textbook)
     cross_check(l, 2000, 0x2545f4914f6cdd1du);
     sm_vocab_free(g);
     sm_vocab_free(l);
+    /* a token with U+2581 inside joins words, so llama must merge the text as a whole */
+    const char *pieces[] = {"▁", "a", "b", "c", "ab", "bc", "▁a", "aa", "c▁a"};
+    const float scores[] = {-1.0f, -2.0f, -3.0f, -4.0f, -1.5f, -1.0f, -2.0f, -0.5f, -0.1f};
+    l = load_writer_ok(llama_writer(pieces, scores, 9));
+    /* "▁c▁a": ▁a -2 -> ▁ c ▁a; then c + ▁a = c▁a -0.1 */
+    EXPECT_IDS(l, "c a", 0, L_SP, L_AA + 1);
+    /* "▁b▁c▁a": ▁a -> ▁ b ▁ c ▁a -> c▁a; word by word it would stay ▁ b ▁ c ▁a */
+    EXPECT_IDS(l, "b c a", 0, L_SP, L_B, L_SP, L_AA + 1);
+    cross_check(l, 2000, 0x5851f42d4c957f2du);
+    sm_vocab_free(l);
 }
 END_TEST
 
