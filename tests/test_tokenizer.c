@@ -267,6 +267,72 @@ static void expect_round_trip(const sm_vocab *v, const char *text, size_t len)
     expect_detokenized(v, text, len, text, len);
 }
 
+/* ---- Unicode ------------------------------------------------------------------------------ */
+
+/* Every scalar value survives encode -> decode, every proper prefix of a sequence is an invalid
+ * byte, and surrogates do not encode. */
+START_TEST(test_tokenizer_utf8_all_code_points)
+{
+    for (uint32_t cp = 0; cp < 0x110000; cp++) {
+        unsigned char b[4];
+        size_t n = sm_utf8_encode(cp, b);
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+            ck_assert_uint_eq(n, 0);
+            continue;
+        }
+        ck_assert_uint_eq(n, cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+        uint32_t d = 0;
+        ck_assert_uint_eq(sm_utf8_decode(b, n, &d), n);
+        ck_assert_uint_eq(d, cp);
+        if (n > 1) {
+            ck_assert_uint_eq(sm_utf8_decode(b, n - 1, &d), 1);
+            ck_assert_uint_eq(d, SM_UTF8_INVALID);
+        }
+    }
+    unsigned char b[4];
+    ck_assert_uint_eq(sm_utf8_encode(0x110000, b), 0);
+    /* overlong, surrogate, past U+10FFFF, lone continuation, bad continuation */
+    static const char *const bad[] = {"\xc0\x80",     "\xc1\xbf",         "\xe0\x80\x80",
+                                      "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+                                      "\x80",         "\xc3\x28"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint32_t d = 0;
+        ck_assert_uint_eq(sm_utf8_decode((const unsigned char *)bad[i], strlen(bad[i]), &d), 1);
+        ck_assert_uint_eq(d, SM_UTF8_INVALID);
+    }
+}
+END_TEST
+
+/* Classes of hand-picked code points, from the Unicode character database by hand. */
+START_TEST(test_tokenizer_unicode_classes)
+{
+    static const struct {
+        uint32_t cp;
+        sm_uclass cls;
+    } cases[] = {
+        {'A', SM_UCLASS_LETTER},           {'z', SM_UCLASS_LETTER},     {0xE9, SM_UCLASS_LETTER},
+        {0x416, SM_UCLASS_LETTER},         {0x4E2D, SM_UCLASS_LETTER},  {0x1D400, SM_UCLASS_LETTER},
+        {0x20000, SM_UCLASS_LETTER},       {0x2F800, SM_UCLASS_LETTER}, {0x2B0, SM_UCLASS_LETTER},
+        {'0', SM_UCLASS_NUMBER},           {0x663, SM_UCLASS_NUMBER},   {0xBD, SM_UCLASS_NUMBER},
+        {0x216B, SM_UCLASS_NUMBER},        {0xB2, SM_UCLASS_NUMBER},    {' ', SM_UCLASS_SPACE},
+        {'\t', SM_UCLASS_SPACE},           {'\r', SM_UCLASS_SPACE},     {0x0B, SM_UCLASS_SPACE},
+        {0x85, SM_UCLASS_SPACE},           {0xA0, SM_UCLASS_SPACE},     {0x2028, SM_UCLASS_SPACE},
+        {0x3000, SM_UCLASS_SPACE},         {0x200A, SM_UCLASS_SPACE},   {0x200B, SM_UCLASS_OTHER},
+        {0x1C, SM_UCLASS_OTHER},           {'!', SM_UCLASS_OTHER},      {'_', SM_UCLASS_OTHER},
+        {0x345, SM_UCLASS_OTHER},          {0x1F999, SM_UCLASS_OTHER},  {0x10FFFF, SM_UCLASS_OTHER},
+        {SM_UTF8_INVALID, SM_UCLASS_OTHER}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ck_assert_msg(sm_unicode_class(cases[i].cp) == cases[i].cls, "U+%04X: class %d, want %d",
+                      (unsigned)cases[i].cp, (int)sm_unicode_class(cases[i].cp), (int)cases[i].cls);
+    /* the generated table is sorted and disjoint, as the binary search needs */
+    for (size_t i = 0; i < sm_unicode_n_ranges; i++) {
+        ck_assert_uint_le(sm_unicode_ranges[i].lo, sm_unicode_ranges[i].hi);
+        if (i > 0)
+            ck_assert_uint_gt(sm_unicode_ranges[i].lo, sm_unicode_ranges[i - 1].hi);
+    }
+}
+END_TEST
+
 /* ---- the reference fixture ---------------------------------------------------------------- */
 
 /* The fixture folder, or NULL (the caller skips). */
@@ -1272,6 +1338,8 @@ static Suite *tokenizer_suite(void)
     Suite *s = suite_create("tokenizer");
     TCase *alg = tcase_create("algorithms");
     tcase_set_timeout(alg, 60);
+    tcase_add_test(alg, test_tokenizer_utf8_all_code_points);
+    tcase_add_test(alg, test_tokenizer_unicode_classes);
     tcase_add_test(alg, test_tokenizer_gpt2_pieces);
     tcase_add_test(alg, test_tokenizer_gpt2_merges_by_rank);
     tcase_add_test(alg, test_tokenizer_gpt2_pieces_to_bytes);
