@@ -35,6 +35,9 @@ struct sm_vocab {
     int32_t bos, eos, unk, pad;
     int add_bos;
     int add_space_prefix;
+    /* llama: no token has U+2581 after another character, so no merge can span the start of
+     * a word (a U+2581 after a non-U+2581), and each word can be merged alone. */
+    int spm_words_independent;
 };
 
 /* Whether a token may be produced by matching text: SentencePiece only matches normal,

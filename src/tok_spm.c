@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "tok_internal.h"
 #include "unicode.h"
@@ -30,7 +31,7 @@ static sm_status merge_all(const sm_vocab *v, const unsigned char *e, size_t m, 
                            sm_tok_out *o)
 {
     sm_status st = sm_tok_work_reserve(w, m);
-    if (st != SM_OK)
+    if (st != SM_OK || m == 0)
         return st;
     sm_tok_sym *sym = w->sym;
     size_t k = 0;
@@ -93,8 +94,20 @@ sm_status sm_tok_spm(const sm_vocab *v, const unsigned char *text, size_t n, sm_
             e[m++] = text[i];
         }
     }
+    /* One heap over a whole long text spends its time in cache misses (0.5-0.9 MB/s on 1 MiB
+     * of prose); word by word, the same merges happen with small heaps. */
     sm_tok_work w = {0};
-    sm_status st = merge_all(v, e, m, &w, o);
+    sm_status st = SM_OK;
+    size_t word = 0;
+    for (size_t i = 3; v->spm_words_independent && i + 3 <= m && st == SM_OK; i++) {
+        if (memcmp(e + i, lower_one_eighth_block, 3) == 0 &&
+            memcmp(e + i - 3, lower_one_eighth_block, 3) != 0) {
+            st = merge_all(v, e + word, i - word, &w, o);
+            word = i;
+        }
+    }
+    if (st == SM_OK)
+        st = merge_all(v, e + word, m - word, &w, o);
     sm_tok_work_release(&w);
     free(e);
     return st;

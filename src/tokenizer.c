@@ -281,6 +281,21 @@ static sm_status find_byte_tokens(sm_vocab *v, const sm_vocab_desc *d, char *err
     return SM_OK;
 }
 
+/* Whether some token holds U+2581 right after a character that is not U+2581 ("a\u2581b"):
+ * only such a token could join the end of one word to the next. */
+static int has_inner_word_start(const sm_vocab *v)
+{
+    static const char ws[3] = {'\xE2', '\x96', '\x81'};
+    for (int32_t id = 0; id < v->n_tokens; id++) {
+        const char *s = v->text + v->off[id];
+        size_t n = v->off[id + 1] - v->off[id];
+        for (size_t i = 1; i + 3 <= n; i++)
+            if (memcmp(s + i, ws, 3) == 0 && (i < 3 || memcmp(s + i - 3, ws, 3) != 0))
+                return 1;
+    }
+    return 0;
+}
+
 static sm_status build_merges(sm_vocab *v, const sm_vocab_desc *d, char *err, size_t err_len)
 {
     if (d->n_merges == 0)
@@ -372,6 +387,8 @@ sm_status sm_vocab_build(const sm_vocab_desc *d, sm_vocab **out, char *err, size
         st = find_byte_tokens(v, d, err, err_len);
     if (st == SM_OK && d->kind == SM_VOCAB_GPT2)
         st = build_merges(v, d, err, err_len);
+    if (st == SM_OK && d->kind == SM_VOCAB_LLAMA)
+        v->spm_words_independent = !has_inner_word_start(v);
     if (st != SM_OK) {
         sm_vocab_free(v);
         return st;
@@ -420,6 +437,11 @@ sm_token_type sm_vocab_token_type(const sm_vocab *v, int32_t id)
     if (id < 0 || id >= v->n_tokens)
         return SM_TOKEN_UNDEFINED;
     return (sm_token_type)v->types[id];
+}
+
+float sm_vocab_token_score(const sm_vocab *v, int32_t id)
+{
+    return id >= 0 && id < v->n_tokens ? v->scores[id] : 0.0f;
 }
 
 sm_gguf_str sm_vocab_token_text(const sm_vocab *v, int32_t id)

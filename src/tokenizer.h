@@ -22,7 +22,15 @@
  *   keeps its first (lowest) rank. Duplicate token texts: the first id wins the text lookup.
  * - Row 19: a token's text is bytes: it may hold NULs or invalid UTF-8; nothing assumes a
  *   terminator, and sm_vocab_token_to_piece never writes past the caller's capacity.
- * - Row 20: every length is a size_t; no int conversion anywhere.
+ * - Row 20: every length is a size_t; no int conversion anywhere. A text_len whose scratch
+ *   size would overflow is SM_E_NOMEM before a byte is read. (A "negative n_tokens_max" cannot
+ *   be expressed: out_cap is a size_t.) Nothing is sized from the vocab_size keys.
+ * - Round trips: gpt2 gives back any bytes exactly. llama gives back the text after the
+ *   dummy-prefix space, except that a U+2581 in the text comes back as a space (SentencePiece
+ *   writes spaces as U+2581, so the two are one symbol).
+ * - Allocations: sm_vocab_tokenize allocates its scratch per call and frees it before returning:
+ *   symbols and a merge heap (40-byte entries), linear in the longest word (gpt2) or the text
+ *   (llama), a few hundred bytes per input byte at worst.
  *
  * Out of scope for now: special-token parsing in the text (control and user-defined tokens are
  * never matched from text; they come from add_bos or the caller), tokenizer.ggml.pre variants
@@ -100,6 +108,8 @@ int sm_vocab_wants_bos(const sm_vocab *v);
 int32_t sm_vocab_find(const sm_vocab *v, const char *s, size_t n);
 /* The type of token @p id (SM_TOKEN_UNDEFINED for an id out of range). */
 sm_token_type sm_vocab_token_type(const sm_vocab *v, int32_t id);
+/* The score of token @p id (0 for an id out of range, or when the file has no scores). */
+float sm_vocab_token_score(const sm_vocab *v, int32_t id);
 /* The stored text of @p id (bytes, not terminated), or {NULL, 0} for an id out of range.
  * Borrowed: valid until sm_vocab_free. */
 sm_gguf_str sm_vocab_token_text(const sm_vocab *v, int32_t id);

@@ -236,8 +236,9 @@ static char *detokenize(const sm_vocab *v, const int32_t *ids, size_t n, size_t 
     return buf;
 }
 
-/* tokenize -> detokenize gives the text back (llama: after the dummy-prefix space). */
-static void expect_round_trip(const sm_vocab *v, const char *text, size_t len)
+/* tokenize -> detokenize gives @p want back (llama: after the dummy-prefix space). */
+static void expect_detokenized(const sm_vocab *v, const char *text, size_t len, const char *want,
+                               size_t want_len)
 {
     size_t n = 0;
     sm_status st = sm_vocab_tokenize(v, text, len, 0, NULL, 0, &n);
@@ -255,11 +256,82 @@ static void expect_round_trip(const sm_vocab *v, const char *text, size_t len)
         b++;
         back_len--;
     }
-    ck_assert_msg(back_len == len && memcmp(b, text, len) == 0,
-                  "round trip of %zu bytes gave %zu bytes", len, back_len);
+    ck_assert_msg(back_len == want_len && memcmp(b, want, want_len) == 0,
+                  "round trip of %zu bytes gave %zu bytes, want %zu", len, back_len, want_len);
     free(back);
     free(ids);
 }
+
+static void expect_round_trip(const sm_vocab *v, const char *text, size_t len)
+{
+    expect_detokenized(v, text, len, text, len);
+}
+
+/* ---- Unicode ------------------------------------------------------------------------------ */
+
+/* Every scalar value survives encode -> decode, every proper prefix of a sequence is an invalid
+ * byte, and surrogates do not encode. */
+START_TEST(test_tokenizer_utf8_all_code_points)
+{
+    for (uint32_t cp = 0; cp < 0x110000; cp++) {
+        unsigned char b[4];
+        size_t n = sm_utf8_encode(cp, b);
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+            ck_assert_uint_eq(n, 0);
+            continue;
+        }
+        ck_assert_uint_eq(n, cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+        uint32_t d = 0;
+        ck_assert_uint_eq(sm_utf8_decode(b, n, &d), n);
+        ck_assert_uint_eq(d, cp);
+        if (n > 1) {
+            ck_assert_uint_eq(sm_utf8_decode(b, n - 1, &d), 1);
+            ck_assert_uint_eq(d, SM_UTF8_INVALID);
+        }
+    }
+    unsigned char b[4];
+    ck_assert_uint_eq(sm_utf8_encode(0x110000, b), 0);
+    /* overlong, surrogate, past U+10FFFF, lone continuation, bad continuation */
+    static const char *const bad[] = {"\xc0\x80",     "\xc1\xbf",         "\xe0\x80\x80",
+                                      "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+                                      "\x80",         "\xc3\x28"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint32_t d = 0;
+        ck_assert_uint_eq(sm_utf8_decode((const unsigned char *)bad[i], strlen(bad[i]), &d), 1);
+        ck_assert_uint_eq(d, SM_UTF8_INVALID);
+    }
+}
+END_TEST
+
+/* Classes of hand-picked code points, from the Unicode character database by hand. */
+START_TEST(test_tokenizer_unicode_classes)
+{
+    static const struct {
+        uint32_t cp;
+        sm_uclass cls;
+    } cases[] = {
+        {'A', SM_UCLASS_LETTER},           {'z', SM_UCLASS_LETTER},     {0xE9, SM_UCLASS_LETTER},
+        {0x416, SM_UCLASS_LETTER},         {0x4E2D, SM_UCLASS_LETTER},  {0x1D400, SM_UCLASS_LETTER},
+        {0x20000, SM_UCLASS_LETTER},       {0x2F800, SM_UCLASS_LETTER}, {0x2B0, SM_UCLASS_LETTER},
+        {'0', SM_UCLASS_NUMBER},           {0x663, SM_UCLASS_NUMBER},   {0xBD, SM_UCLASS_NUMBER},
+        {0x216B, SM_UCLASS_NUMBER},        {0xB2, SM_UCLASS_NUMBER},    {' ', SM_UCLASS_SPACE},
+        {'\t', SM_UCLASS_SPACE},           {'\r', SM_UCLASS_SPACE},     {0x0B, SM_UCLASS_SPACE},
+        {0x85, SM_UCLASS_SPACE},           {0xA0, SM_UCLASS_SPACE},     {0x2028, SM_UCLASS_SPACE},
+        {0x3000, SM_UCLASS_SPACE},         {0x200A, SM_UCLASS_SPACE},   {0x200B, SM_UCLASS_OTHER},
+        {0x1C, SM_UCLASS_OTHER},           {'!', SM_UCLASS_OTHER},      {'_', SM_UCLASS_OTHER},
+        {0x345, SM_UCLASS_OTHER},          {0x1F999, SM_UCLASS_OTHER},  {0x10FFFF, SM_UCLASS_OTHER},
+        {SM_UTF8_INVALID, SM_UCLASS_OTHER}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ck_assert_msg(sm_unicode_class(cases[i].cp) == cases[i].cls, "U+%04X: class %d, want %d",
+                      (unsigned)cases[i].cp, (int)sm_unicode_class(cases[i].cp), (int)cases[i].cls);
+    /* the generated table is sorted and disjoint, as the binary search needs */
+    for (size_t i = 0; i < sm_unicode_n_ranges; i++) {
+        ck_assert_uint_le(sm_unicode_ranges[i].lo, sm_unicode_ranges[i].hi);
+        if (i > 0)
+            ck_assert_uint_gt(sm_unicode_ranges[i].lo, sm_unicode_ranges[i - 1].hi);
+    }
+}
+END_TEST
 
 /* ---- the reference fixture ---------------------------------------------------------------- */
 
@@ -421,6 +493,8 @@ static void parse_ref_line(const char *line, ref_line *r)
     ck_assert_msg(seen == 7, "line lacks a key: %s", line);
 }
 
+static void cross_check(const sm_vocab *v, int n_texts, uint64_t seed);
+
 START_TEST(test_tokenizer_reference_fixture)
 {
     sm_vocab *gpt2 = load_fixture_vocab("vocab-gpt2.gguf");
@@ -455,8 +529,244 @@ START_TEST(test_tokenizer_reference_fixture)
     }
     fclose(f);
     ck_assert_int_eq(n_lines, 40);
+    cross_check(gpt2, 500, 0x853c49e6748fea9bu);
+    cross_check(llama, 500, 0xda3e39cb94b95bdbu);
     sm_vocab_free(gpt2);
     sm_vocab_free(llama);
+}
+END_TEST
+
+/* ---- cross-checks against the textbook algorithms, on random text ------------------------- */
+
+/* A seeded xorshift64: the random texts are the same on every run. */
+static uint64_t next_rand(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* Random text of up to max_len bytes mixing ASCII words, digits, spaces, newlines, tabs,
+ * punctuation, contractions, 2-, 3- and 4-byte characters and bytes that are not UTF-8. */
+static size_t random_text(uint64_t *x, char *out, size_t max_len)
+{
+    static const char *const parts[] = {"the",
+                                        "a",
+                                        "b",
+                                        "c",
+                                        "ab",
+                                        "Hello",
+                                        "world",
+                                        " ",
+                                        " ",
+                                        "  ",
+                                        "\n",
+                                        "\n\n",
+                                        "\t",
+                                        "'s",
+                                        "'",
+                                        "'ll",
+                                        "42",
+                                        "3.14",
+                                        ",",
+                                        ".",
+                                        "!?",
+                                        "$",
+                                        "caf\xc3\xa9",
+                                        "\xc3\x9f",
+                                        "\xd0\x96\xd0\xb8",
+                                        "\xe4\xb8\xad\xe6\x96\x87",
+                                        "\xf0\x9f\xa6\x99",
+                                        "\xff",
+                                        "\x80",
+                                        "\xe2\x96",
+                                        "\xe2\x96\x81",
+                                        "\xc2\xa0",
+                                        "\xd9\xa3",
+                                        "aaaa",
+                                        "  x"};
+    size_t n = 0, goal = (size_t)(next_rand(x) % (max_len + 1));
+    while (n < goal) {
+        const char *p = parts[next_rand(x) % (sizeof parts / sizeof parts[0])];
+        size_t len = strlen(p);
+        if (n + len > max_len)
+            break;
+        memcpy(out + n, p, len);
+        n += len;
+    }
+    return n;
+}
+
+/* GPT-2's bpe() as encoder.py writes it, on one piece: find the lowest-ranked adjacent pair,
+ * merge every occurrence of it left to right, repeat. */
+static size_t naive_bpe_piece(const sm_vocab *v, const int32_t *byte_id, const unsigned char *s,
+                              size_t n, int32_t *out)
+{
+    int32_t word[256];
+    ck_assert_uint_le(n, 256);
+    for (size_t i = 0; i < n; i++)
+        word[i] = byte_id[s[i]];
+    size_t len = n;
+    for (;;) {
+        int32_t best_rank = INT32_MAX, first = -1, second = -1, merged = -1;
+        for (size_t i = 0; i + 1 < len; i++) {
+            int32_t rank, result;
+            if (sm_tok_merge_find(v, word[i], word[i + 1], &rank, &result) && rank < best_rank) {
+                best_rank = rank;
+                first = word[i];
+                second = word[i + 1];
+                merged = result;
+            }
+        }
+        if (merged < 0)
+            break;
+        size_t o = 0;
+        for (size_t i = 0; i < len;) {
+            if (i + 1 < len && word[i] == first && word[i + 1] == second) {
+                word[o++] = merged;
+                i += 2;
+            } else {
+                word[o++] = word[i++];
+            }
+        }
+        len = o;
+    }
+    memcpy(out, word, len * sizeof word[0]);
+    return len;
+}
+
+static int matchable(const sm_vocab *v, int32_t id)
+{
+    sm_token_type t = sm_vocab_token_type(v, id);
+    return id >= 0 && (t == SM_TOKEN_UNDEFINED || t == SM_TOKEN_NORMAL ||
+                       t == SM_TOKEN_USER_DEFINED || t == SM_TOKEN_UNUSED);
+}
+
+/* SentencePiece BPE the slow way: escape, split into characters, then repeatedly merge the
+ * adjacent pair whose joined text is the highest-scoring token (leftmost on ties). */
+static size_t naive_spm(const sm_vocab *v, const int32_t *byte_id, const char *text, size_t n,
+                        int32_t *out)
+{
+    char e[1024];
+    size_t m = 0, start[1024], len[1024], k = 0;
+    memcpy(e, "\xe2\x96\x81", 3);
+    m = 3;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_lt(m + 3, sizeof e);
+        if (text[i] == ' ') {
+            memcpy(e + m, "\xe2\x96\x81", 3);
+            m += 3;
+        } else {
+            e[m++] = text[i];
+        }
+    }
+    for (size_t i = 0; i < m; k++) {
+        uint32_t cp;
+        start[k] = i;
+        len[k] = sm_utf8_decode((const unsigned char *)e + i, m - i, &cp);
+        i += len[k];
+    }
+    for (;;) {
+        size_t best = SIZE_MAX;
+        float best_score = 0;
+        for (size_t i = 0; i + 1 < k; i++) {
+            int32_t id = sm_vocab_find(v, e + start[i], len[i] + len[i + 1]);
+            if (matchable(v, id) &&
+                (best == SIZE_MAX || sm_vocab_token_score(v, id) > best_score)) {
+                best = i;
+                best_score = sm_vocab_token_score(v, id);
+            }
+        }
+        if (best == SIZE_MAX)
+            break;
+        len[best] += len[best + 1];
+        memmove(start + best + 1, start + best + 2, (k - best - 2) * sizeof start[0]);
+        memmove(len + best + 1, len + best + 2, (k - best - 2) * sizeof len[0]);
+        k--;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < k; i++) {
+        int32_t id = sm_vocab_find(v, e + start[i], len[i]);
+        if (matchable(v, id)) {
+            out[o++] = id;
+            continue;
+        }
+        for (size_t j = 0; j < len[i]; j++) {
+            int32_t b = byte_id[(unsigned char)e[start[i] + j]];
+            out[o++] = b >= 0 ? b : sm_vocab_unk(v);
+        }
+    }
+    return o;
+}
+
+/* For a vocabulary: the heap-based tokenizer equals the textbook one, and detokenizing gives
+ * the text back, over @p n_texts random texts. */
+static void cross_check(const sm_vocab *v, int n_texts, uint64_t seed)
+{
+    int32_t byte_id[256];
+    char chars[256][4];
+    byte_chars(chars);
+    for (int b = 0; b < 256; b++) {
+        char name[8];
+        snprintf(name, sizeof name, "<0x%02X>", b);
+        byte_id[b] = sm_vocab_get_kind(v) == SM_VOCAB_GPT2
+                         ? sm_vocab_find(v, chars[b], strlen(chars[b]))
+                         : sm_vocab_find(v, name, 6);
+    }
+    uint64_t x = seed;
+    for (int t = 0; t < n_texts; t++) {
+        char text[200];
+        size_t n = random_text(&x, text, sizeof text);
+        int32_t want[1024], got[1024];
+        size_t n_want = 0, n_got = 0;
+        if (sm_vocab_get_kind(v) == SM_VOCAB_GPT2) {
+            for (size_t at = 0; at < n;) {
+                size_t len = sm_tok_gpt2_piece((const unsigned char *)text + at, n - at);
+                n_want += naive_bpe_piece(v, byte_id, (const unsigned char *)text + at, len,
+                                          want + n_want);
+                at += len;
+            }
+        } else if (n > 0) {
+            n_want = naive_spm(v, byte_id, text, n, want);
+        }
+        ck_assert_int_eq(sm_vocab_tokenize(v, text, n, 0, got, 1024, &n_got), SM_OK);
+        ck_assert_msg(n_got == n_want && memcmp(got, want, n_got * sizeof got[0]) == 0,
+                      "text %d ('%.*s'): %zu ids, the textbook algorithm gives %zu", t, (int)n,
+                      text, n_got, n_want);
+        /* SentencePiece writes spaces as U+2581, so a U+2581 in the text comes back a space */
+        char back[200];
+        size_t n_back = 0;
+        for (size_t i = 0; i < n;) {
+            if (sm_vocab_get_kind(v) == SM_VOCAB_LLAMA && n - i >= 3 &&
+                memcmp(text + i, "\xe2\x96\x81", 3) == 0) {
+                back[n_back++] = ' ';
+                i += 3;
+            } else {
+                back[n_back++] = text[i++];
+            }
+        }
+        expect_detokenized(v, text, n, back, n_back);
+    }
+}
+
+START_TEST(test_tokenizer_tiny_vs_textbook)
+{
+    sm_vocab *g = gpt2_tiny(), *l = llama_tiny();
+    cross_check(g, 2000, 0x9e3779b97f4a7c15u);
+    cross_check(l, 2000, 0x2545f4914f6cdd1du);
+    sm_vocab_free(g);
+    sm_vocab_free(l);
+    /* a token with U+2581 inside joins words, so llama must merge the text as a whole */
+    const char *pieces[] = {"▁", "a", "b", "c", "ab", "bc", "▁a", "aa", "c▁a"};
+    const float scores[] = {-1.0f, -2.0f, -3.0f, -4.0f, -1.5f, -1.0f, -2.0f, -0.5f, -0.1f};
+    l = load_writer_ok(llama_writer(pieces, scores, 9));
+    /* "▁c▁a": ▁a -2 -> ▁ c ▁a; then c + ▁a = c▁a -0.1 */
+    EXPECT_IDS(l, "c a", 0, L_SP, L_AA + 1);
+    /* "▁b▁c▁a": ▁a -> ▁ b ▁ c ▁a -> c▁a; word by word it would stay ▁ b ▁ c ▁a */
+    EXPECT_IDS(l, "b c a", 0, L_SP, L_B, L_SP, L_AA + 1);
+    cross_check(l, 2000, 0x5851f42d4c957f2du);
+    sm_vocab_free(l);
 }
 END_TEST
 
@@ -1028,6 +1338,8 @@ static Suite *tokenizer_suite(void)
     Suite *s = suite_create("tokenizer");
     TCase *alg = tcase_create("algorithms");
     tcase_set_timeout(alg, 60);
+    tcase_add_test(alg, test_tokenizer_utf8_all_code_points);
+    tcase_add_test(alg, test_tokenizer_unicode_classes);
     tcase_add_test(alg, test_tokenizer_gpt2_pieces);
     tcase_add_test(alg, test_tokenizer_gpt2_merges_by_rank);
     tcase_add_test(alg, test_tokenizer_gpt2_pieces_to_bytes);
@@ -1036,6 +1348,7 @@ static Suite *tokenizer_suite(void)
     tcase_add_test(alg, test_tokenizer_edge_inputs);
     tcase_add_test(alg, test_tokenizer_long_input);
     tcase_add_test(alg, test_tokenizer_output_bounds);
+    tcase_add_test(alg, test_tokenizer_tiny_vs_textbook);
     suite_add_tcase(s, alg);
     TCase *bad = tcase_create("malformed");
     tcase_add_test(bad, test_tokenizer_row14_length_mismatch);
