@@ -109,7 +109,8 @@ tests_test_gguf_SOURCES = %D%/test_gguf.c %D%/sm_test.h
 tests_test_gguf_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_gguf_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 
-tests_test_forward_SOURCES = %D%/test_forward.c %D%/sm_test.h %D%/sm_test_region.h
+tests_test_forward_SOURCES = %D%/test_forward.c %D%/sm_test.h %D%/sm_test_region.h \
+	%D%/sm_test_forward.h
 tests_test_forward_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_forward_LDADD = $(SM_TEST_LIBS)
 
@@ -124,7 +125,8 @@ tests_test_ref_forward_SOURCES = %D%/test_ref_forward.c %D%/sm_test.h
 tests_test_ref_forward_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_ref_forward_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 
-tests_test_forward_ref_SOURCES = %D%/test_forward_ref.c %D%/sm_test.h %D%/sm_test_region.h
+tests_test_forward_ref_SOURCES = %D%/test_forward_ref.c %D%/sm_test.h %D%/sm_test_region.h \
+	%D%/sm_test_forward.h
 tests_test_forward_ref_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_forward_ref_LDADD = libsm_testutil.la $(SM_TEST_LIBS) -lm
 else

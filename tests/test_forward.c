@@ -12,6 +12,7 @@
 #include "alloc/place.h"
 #include "kernels/kernels.h"
 #include "sm_test.h"
+#include "sm_test_forward.h"
 #include "sm_test_region.h"
 #include "smallmind.h"
 #include "src/context.h"
@@ -113,13 +114,7 @@ static sm_context *make_ctx(sm_model *m, sm_sched *s, int logits_all, sm_kv_type
 /* Evaluates the fixture's tokens in one call and copies all logits into @p out. */
 static void eval_all(sm_context *c, const ref_logits *r, float *out)
 {
-    sm_status st = sm_eval(c, r->tokens, (int)r->n_tokens);
-    ck_assert_msg(st == SM_OK, "sm_eval: %s: %s", sm_status_name(st), sm_context_errmsg(c));
-    for (uint32_t i = 0; i < r->n_tokens; i++) {
-        const float *l = sm_get_logits(c, (int)i);
-        ck_assert_ptr_nonnull(l);
-        memcpy(out + (size_t)i * r->n_vocab, l, r->n_vocab * sizeof *l);
-    }
+    sm_test_eval_all(c, r->tokens, (int)r->n_tokens, r->n_vocab, out);
 }
 
 static int argmax(const float *x, size_t n, float *second_gap)
@@ -220,38 +215,10 @@ START_TEST(test_forward_bit_identical_across_threads)
     if (!have_fixtures())
         return;
     const struct fixture *fx = &fixtures[_i];
-    static const int threads[] = {1, 2, 3, 4, 8};
     ref_logits r;
     read_logits(fx->name, &r);
     sm_model *m = load_fixture(fx->name);
-    size_t nl = (size_t)r.n_tokens * r.n_vocab;
-    float *base = malloc(nl * sizeof *base), *got = malloc(nl * sizeof *got);
-    ck_assert_ptr_nonnull(base);
-    ck_assert_ptr_nonnull(got);
-    for (int isa = 0; isa < SM_ISA_COUNT; isa++) {
-        const sm_kernels *kt = sm_kernels_table((sm_isa)isa);
-        if (!kt)
-            continue;
-        for (size_t ti = 0; ti < sizeof threads / sizeof threads[0]; ti++) {
-            sm_sched *s = sm_test_make_sched(threads[ti], SM_TOPOLOGY_SYSTEM, NULL, 0);
-            sm_context *c = make_ctx(m, s, 1, SM_KV_F32);
-            sm_context_set_kernels(c, kt);
-            sm_context_set_fork_min_work(c, 0);
-            for (int run = 0; run < 2; run++) {
-                sm_context_reset(c);
-                eval_all(c, &r, ti == 0 && run == 0 ? base : got);
-                if (ti == 0 && run == 0)
-                    continue;
-                ck_assert_msg(memcmp(base, got, nl * sizeof *got) == 0,
-                              "%s [%s]: %d threads (run %d) differ from 1 thread", fx->name,
-                              kt->name, threads[ti], run);
-            }
-            sm_context_free(c);
-            sm_sched_free(s);
-        }
-    }
-    free(base);
-    free(got);
+    sm_test_logits_identical_across_threads(m, r.tokens, (int)r.n_tokens, fx->name);
     sm_model_free(m);
     free_logits(&r);
 }

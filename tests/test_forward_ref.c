@@ -14,6 +14,7 @@
 #include "kernels/kernels.h"
 #include "ref_forward.h"
 #include "sm_test.h"
+#include "sm_test_forward.h"
 #include "sm_test_region.h"
 #include "smallmind.h"
 #include "src/context.h"
@@ -102,11 +103,7 @@ static void tokens_for(int n_vocab, int32_t *t)
 
 static void eval_logits(sm_context *c, const int32_t *t, size_t n_vocab, float *out)
 {
-    sm_context_reset(c);
-    sm_status st = sm_eval(c, t, N_TOKENS);
-    ck_assert_msg(st == SM_OK, "sm_eval: %s", sm_context_errmsg(c));
-    for (int i = 0; i < N_TOKENS; i++)
-        memcpy(out + (size_t)i * n_vocab, sm_get_logits(c, i), n_vocab * sizeof(float));
+    sm_test_eval_all(c, t, N_TOKENS, n_vocab, out);
 }
 
 START_TEST(test_forward_ref_agrees)
@@ -177,44 +174,15 @@ END_TEST
 START_TEST(test_forward_ref_bit_identical_across_threads)
 {
     const struct wcase *wc = &cases[_i];
-    static const int threads[] = {1, 2, 3, 4, 8};
     sm_tm_spec spec;
     make_spec(wc, &spec);
     sm_tm_model *tm = NULL;
     char err[512];
     ck_assert_msg(sm_tm_build(&spec, &tm, err, sizeof err) == 0, "%s: %s", wc->name, err);
-    size_t nv = (size_t)tm->hp.n_vocab, nl = N_TOKENS * nv;
     int32_t toks[N_TOKENS];
     tokens_for(tm->hp.n_vocab, toks);
     sm_model *m = load_tiny(tm);
-    float *base = malloc(nl * sizeof *base), *got = malloc(nl * sizeof *got);
-    ck_assert_ptr_nonnull(base);
-    ck_assert_ptr_nonnull(got);
-    for (int isa = 0; isa < SM_ISA_COUNT; isa++) {
-        const sm_kernels *kt = sm_kernels_table((sm_isa)isa);
-        if (!kt)
-            continue;
-        for (size_t ti = 0; ti < sizeof threads / sizeof threads[0]; ti++) {
-            sm_sched *s = sm_test_make_sched(threads[ti], SM_TOPOLOGY_SYSTEM, NULL, 0);
-            sm_context_params cp;
-            sm_context_params_init(&cp);
-            cp.sched = s;
-            cp.logits_all = 1;
-            sm_context *c = NULL;
-            ck_assert_int_eq(sm_context_create(m, &cp, &c), SM_OK);
-            sm_context_set_kernels(c, kt);
-            sm_context_set_fork_min_work(c, 0);
-            eval_logits(c, toks, nv, ti == 0 ? base : got);
-            if (ti > 0)
-                ck_assert_msg(memcmp(base, got, nl * sizeof *got) == 0,
-                              "%s [%s]: %d threads differ from 1 thread", wc->name, kt->name,
-                              threads[ti]);
-            sm_context_free(c);
-            sm_sched_free(s);
-        }
-    }
-    free(base);
-    free(got);
+    sm_test_logits_identical_across_threads(m, toks, N_TOKENS, wc->name);
     sm_model_free(m);
     sm_tm_free(tm);
 }
