@@ -73,7 +73,7 @@ tests_test_deque_SOURCES = %D%/test_deque.c %D%/sm_test.h
 tests_test_deque_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_deque_LDADD = $(SM_TEST_LIBS)
 
-tests_test_plan_SOURCES = %D%/test_plan.c %D%/sm_test.h
+tests_test_plan_SOURCES = %D%/test_plan.c %D%/sm_test.h %D%/sm_test_tmp.h
 tests_test_plan_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_plan_LDADD = $(SM_TEST_LIBS)
 
@@ -114,18 +114,18 @@ tests_test_forward_SOURCES = %D%/test_forward.c %D%/sm_test.h %D%/sm_test_region
 tests_test_forward_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_forward_LDADD = $(SM_TEST_LIBS)
 
-tests_test_model_SOURCES = %D%/test_model.c %D%/sm_test.h
+tests_test_model_SOURCES = %D%/test_model.c %D%/sm_test.h %D%/sm_test_tmp.h
 tests_test_model_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_model_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 
 tests_test_tokenizer_SOURCES = %D%/test_tokenizer.c %D%/sm_test.h
 tests_test_tokenizer_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_tokenizer_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
-tests_test_ref_forward_SOURCES = %D%/test_ref_forward.c %D%/sm_test.h
+tests_test_ref_forward_SOURCES = %D%/test_ref_forward.c %D%/sm_test.h %D%/sm_test_tmp.h
 tests_test_ref_forward_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_ref_forward_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 
-tests_test_forward_ref_SOURCES = %D%/test_forward_ref.c %D%/sm_test.h %D%/sm_test_region.h \
+tests_test_forward_ref_SOURCES = %D%/test_forward_ref.c %D%/sm_test.h %D%/sm_test_region.h %D%/sm_test_tmp.h \
 	%D%/sm_test_forward.h
 tests_test_forward_ref_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_forward_ref_LDADD = libsm_testutil.la $(SM_TEST_LIBS) -lm

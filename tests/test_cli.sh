@@ -177,6 +177,10 @@ if test -n "$model" && test -f "$model"; then
     expect_run "--perplexity, text shorter than a window" 1 -m "$model" --perplexity \
         -f "$tmp/short.txt" -c 64
     tap_check "short text: the window size is named" grep -q "window of 64" "$tmp/err"
+    expect_run "--perplexity, a directory as the text" 1 -m "$model" --perplexity -f "$tmp"
+    tap_check "directory as the text: the reason is named" grep -q "Is a directory" "$tmp/err"
+    expect_run "--perplexity, windows of 3 tokens" 1 -m "$model" --perplexity -f "$text" -c 3
+    tap_check "windows of 3 tokens: the minimum is named" grep -q "at least 4 tokens" "$tmp/err"
     expect_run "--perplexity, context beyond the model's" 1 -m "$model" --perplexity -f "$text" \
         -c 100000
     expect_run "--perplexity, a text file as the model" 1 -m "$text" --perplexity -f "$text"

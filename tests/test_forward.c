@@ -98,6 +98,19 @@ static sm_model *load_fixture(const char *name)
     return m;
 }
 
+/* A fixture's model and its reference logits, opened and closed together. */
+static sm_model *open_fixture(const char *name, ref_logits *r)
+{
+    read_logits(name, r);
+    return load_fixture(name);
+}
+
+static void close_fixture(sm_model *m, ref_logits *r)
+{
+    sm_model_free(m);
+    free_logits(r);
+}
+
 static sm_context *make_ctx(sm_model *m, sm_sched *s, int logits_all, sm_kv_type kv)
 {
     sm_context_params cp;
@@ -180,8 +193,7 @@ START_TEST(test_forward_matches_fixture)
         return;
     const struct fixture *fx = &fixtures[_i];
     ref_logits r;
-    read_logits(fx->name, &r);
-    sm_model *m = load_fixture(fx->name);
+    sm_model *m = open_fixture(fx->name, &r);
     ck_assert_uint_eq((uint32_t)sm_model_n_vocab(m), r.n_vocab);
     sm_sched *s = sm_test_make_sched(2, SM_TOPOLOGY_SYSTEM, NULL, 0);
     sm_context *c = make_ctx(m, s, 1, SM_KV_F32);
@@ -203,8 +215,7 @@ START_TEST(test_forward_matches_fixture)
     free(got);
     sm_context_free(c);
     sm_sched_free(s);
-    sm_model_free(m);
-    free_logits(&r);
+    close_fixture(m, &r);
 }
 END_TEST
 
@@ -216,11 +227,9 @@ START_TEST(test_forward_bit_identical_across_threads)
         return;
     const struct fixture *fx = &fixtures[_i];
     ref_logits r;
-    read_logits(fx->name, &r);
-    sm_model *m = load_fixture(fx->name);
+    sm_model *m = open_fixture(fx->name, &r);
     sm_test_logits_identical_across_threads(m, r.tokens, (int)r.n_tokens, fx->name);
-    sm_model_free(m);
-    free_logits(&r);
+    close_fixture(m, &r);
 }
 END_TEST
 
@@ -233,8 +242,7 @@ START_TEST(test_forward_incremental_equals_batch)
         return;
     const struct fixture *fx = &fixtures[_i];
     ref_logits r;
-    read_logits(fx->name, &r);
-    sm_model *m = load_fixture(fx->name);
+    sm_model *m = open_fixture(fx->name, &r);
     sm_sched *s = sm_test_make_sched(2, SM_TOPOLOGY_SYSTEM, NULL, 0);
     sm_context *batch = make_ctx(m, s, 1, SM_KV_F32);
     sm_context *step = make_ctx(m, s, 0, SM_KV_F32);
@@ -254,8 +262,7 @@ START_TEST(test_forward_incremental_equals_batch)
     sm_context_free(step);
     sm_context_free(batch);
     sm_sched_free(s);
-    sm_model_free(m);
-    free_logits(&r);
+    close_fixture(m, &r);
 }
 END_TEST
 
@@ -266,8 +273,7 @@ START_TEST(test_forward_kv_f16)
     if (!have_fixtures())
         return;
     ref_logits r;
-    read_logits("llama-tiny-f32", &r);
-    sm_model *m = load_fixture("llama-tiny-f32");
+    sm_model *m = open_fixture("llama-tiny-f32", &r);
     sm_sched *s = sm_test_make_sched(2, SM_TOPOLOGY_SYSTEM, NULL, 0);
     sm_context *c = make_ctx(m, s, 1, SM_KV_F16);
     sm_context_set_fork_min_work(c, 0);
@@ -279,8 +285,7 @@ START_TEST(test_forward_kv_f16)
     free(got);
     sm_context_free(c);
     sm_sched_free(s);
-    sm_model_free(m);
-    free_logits(&r);
+    close_fixture(m, &r);
 }
 END_TEST
 
@@ -373,8 +378,7 @@ START_TEST(test_forward_numa_policies)
     if (!have_fixtures())
         return;
     ref_logits r;
-    read_logits("llama-tiny-q4_0", &r);
-    sm_model *m = load_fixture("llama-tiny-q4_0");
+    sm_model *m = open_fixture("llama-tiny-q4_0", &r);
     sm_sched *s =
         sm_test_make_sched(2, SM_TOPOLOGY_SYNTHETIC, "pack:2 [numa(memory=4GB)] core:1 pu:1", 0);
     size_t nl = (size_t)r.n_tokens * r.n_vocab;
@@ -418,8 +422,7 @@ START_TEST(test_forward_numa_policies)
     sm_sched_free(s);
     free(base);
     free(got);
-    sm_model_free(m);
-    free_logits(&r);
+    close_fixture(m, &r);
 }
 END_TEST
 

@@ -16,6 +16,7 @@
 #include "sm_test.h"
 #include "sm_test_forward.h"
 #include "sm_test_region.h"
+#include "sm_test_tmp.h"
 #include "smallmind.h"
 #include "src/context.h"
 #include "tiny_model.h"
@@ -72,13 +73,12 @@ static sm_model *load_tiny(const sm_tm_model *tm)
     uint8_t *bytes = NULL;
     size_t size = 0;
     ck_assert_int_eq(sm_tm_gguf_bytes(tm, &bytes, &size), 0);
-    char path[256];
-    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(path, sizeof path, "%s/sm_test_fwdref_XXXXXX", dir);
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, bytes, size), (ssize_t)size);
-    close(fd);
+    char path[512];
+    sm_test_make_temp(path, sizeof path, "sm_test_fwdref_");
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(bytes, 1, size, f), size);
+    ck_assert_int_eq(fclose(f), 0);
     free(bytes);
     char err[512];
     sm_model_params mp;

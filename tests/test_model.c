@@ -13,6 +13,7 @@
 
 #include "gguf_writer.h"
 #include "sm_test.h"
+#include "sm_test_tmp.h"
 #include "smallmind.h"
 
 /* A tiny llama (or gpt2) description; each malformed case changes one thing. */
@@ -112,11 +113,7 @@ static const char *write_model(const mspec *s)
     add_tensor(w, s, "output_norm.weight", e, 0);
     if (!s->tied)
         add_tensor(w, s, "output.weight", e, s->n_vocab);
-    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(path, sizeof path, "%s/sm_test_model_XXXXXX", dir);
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
+    sm_test_make_temp(path, sizeof path, "sm_test_model_");
     ck_assert_int_eq(sm_gw_write_file(w, path), 0);
     sm_gw_free(w);
     return path;

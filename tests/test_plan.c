@@ -14,6 +14,7 @@
 #include "sched/plan.h"
 #include "sched/topo.h"
 #include "sm_test.h"
+#include "sm_test_tmp.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Fixtures: synthetic machines, loaded with hwloc directly (not sm_topo_load) so that a bug in
@@ -707,20 +708,10 @@ START_TEST(test_plan_topo_missing_xml_is_io_error)
 }
 END_TEST
 
-/* Creates an empty temporary file, named in @p path; the caller unlinks it. */
-static void make_temp(char *path, size_t len)
-{
-    const char *dir = getenv("TMPDIR");
-    snprintf(path, len, "%s/sm_test_plan_XXXXXX", dir != NULL && *dir != '\0' ? dir : "/tmp");
-    int fd = mkstemp(path);
-    ck_assert_msg(fd >= 0, "mkstemp %s: errno %d", path, errno);
-    close(fd);
-}
-
 START_TEST(test_plan_topo_malformed_xml_is_format_error)
 {
     char path[512];
-    make_temp(path, sizeof path);
+    sm_test_make_temp(path, sizeof path, "sm_test_plan_");
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     fputs("this is not an hwloc topology\n", f);
@@ -740,7 +731,7 @@ START_TEST(test_plan_topo_xml_round_trip)
 {
     hwloc_topology_t synth = load_synthetic(INTERLEAVED);
     char path[512];
-    make_temp(path, sizeof path);
+    sm_test_make_temp(path, sizeof path, "sm_test_plan_");
     ck_assert_int_eq(hwloc_topology_export_xml(synth, path, 0), 0);
 
     hwloc_topology_t topo = NULL;

@@ -17,6 +17,7 @@
 #include "ref_gguf.h"
 #include "ref_quant.h"
 #include "sm_test.h"
+#include "sm_test_tmp.h"
 #include "tiny_model.h"
 
 /* A small xorshift for test data (the generator under test has its own). */
@@ -800,10 +801,8 @@ START_TEST(test_tiny_model_gguf)
     sm_gguf_free(g);
 
     /* Streamed to a file, one tensor at a time: the same bytes. */
-    char path[] = "/tmp/sm-tiny-XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
+    char path[512];
+    sm_test_make_temp(path, sizeof path, "sm-tiny-");
     ck_assert_msg(sm_tm_write_file(&s, path, err, sizeof err) == 0, "%s", err);
     FILE *f = fopen(path, "rb");
     ck_assert_ptr_nonnull(f);

@@ -25,6 +25,7 @@ static char *read_text(const char *path, size_t *len)
     }
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
+    errno = 0;
     while (buf) {
         n += fread(buf + n, 1, cap - n, f);
         if (n < cap)
@@ -38,10 +39,11 @@ static char *read_text(const char *path, size_t *len)
         buf = bigger;
         cap *= 2;
     }
-    int bad = ferror(f);
+    /* errno right after the failing read: EISDIR for a directory, EIO for a bad disk. */
+    int bad = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
     if (!buf || bad) {
-        fprintf(stderr, "sm-run: %s: %s\n", path, !buf ? "out of memory" : "read error");
+        fprintf(stderr, "sm-run: %s: %s\n", path, !buf ? "out of memory" : strerror(bad));
         free(buf);
         return NULL;
     }
@@ -105,10 +107,18 @@ int sm_cli_perplexity(const sm_cli_args *args, sm_model *m, sm_context *ctx, siz
         return 1;
     size_t n_ctx = (size_t)sm_context_n_ctx(ctx), n_vocab = (size_t)sm_model_n_vocab(m);
     size_t n_chunks = n_tok / n_ctx, first = n_ctx / 2;
-    if (n_chunks == 0 || n_ctx < 4) {
+    if (n_ctx < 4) {
+        fprintf(stderr,
+                "sm-run: --ctx-size %zu is too small for --perplexity: a window needs at "
+                "least 4 tokens\n",
+                n_ctx);
+        free(toks);
+        return 1;
+    }
+    if (n_chunks == 0) {
         fprintf(stderr,
                 "sm-run: %s: %zu tokens, fewer than one window of %zu (use a smaller "
-                "--ctx-size, at least 4)\n",
+                "--ctx-size)\n",
                 args->file, n_tok, n_ctx);
         free(toks);
         return 1;
