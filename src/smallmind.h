@@ -331,6 +331,17 @@ SM_API void sm_model_params_init(sm_model_params *params);
  */
 SM_API sm_status sm_model_load(const char *path, const sm_model_params *params, sm_model **out);
 
+/**
+ * Loads a GGUF model from @p size bytes in memory, with the checks of sm_model_load. The bytes
+ * are copied (to 64-byte aligned memory owned by the model), so the caller may free them as
+ * soon as the call returns; use_mmap is ignored, use_mlock locks the copy. Messages name the
+ * model "<memory>".
+ * @return as sm_model_load, with SM_E_INVAL for NULL data or out, and SM_E_IO for size 0.
+ * Since 0.1.0.
+ */
+SM_API sm_status sm_model_load_buffer(const void *data, size_t size, const sm_model_params *params,
+                                      sm_model **out);
+
 /** Releases the caller's reference; the model is freed with the last context using it. NULL
  * is a no-op. Since 0.1.0. */
 SM_API void sm_model_free(sm_model *model);
@@ -498,6 +509,146 @@ SM_API const float *sm_get_logits(sm_context *ctx, int i);
 /** The message of the context's last error ("" when the last call succeeded), owned by the
  * context and valid until its next call. Since 0.1.0. */
 SM_API const char *sm_context_errmsg(const sm_context *ctx);
+
+/** Memory a context holds: one arena (KV cache, activations, logits), sized at create. */
+typedef struct sm_context_mem {
+    uint64_t arena_capacity_bytes;   /**< the arena's size, taken at create */
+    uint64_t arena_used_bytes;       /**< bytes handed out of it (all of it is in use) */
+    uint64_t arena_high_water_bytes; /**< the most in use at once, since create */
+    uint64_t kv_bytes;               /**< of which the KV cache */
+    uint64_t weight_copy_bytes;      /**< weight copies made for SM_NUMA_REPLICATE, else 0 */
+} sm_context_mem;
+
+/** Reads the context's memory figures. @return SM_OK or SM_E_INVAL (NULL). Since 0.1.0. */
+SM_API sm_status sm_context_mem_stats(const sm_context *ctx, sm_context_mem *out);
+
+/* ---------------------------------------------------------------------------------------------
+ * Samplers: logits in, one token id out
+ * ------------------------------------------------------------------------------------------ */
+
+/**
+ * Picks the next token from a row of logits. The steps, in this order (llama.cpp's default
+ * order, so its users get the same candidates for the same flags):
+ *   1. repetition penalty over the last repeat_last_n accepted tokens: each distinct one has its
+ *      logit divided by repeat_penalty when positive, multiplied when negative;
+ *   2. temperature <= 0: the highest logit wins (the lowest id among equals), steps 3-6 skipped;
+ *   3. top-k: keep the k highest logits (0 = off);
+ *   4. top-p: keep the smallest set of the highest probabilities (softmax of what is left) whose
+ *      sum reaches top_p (1 = off);
+ *   5. min-p: keep the tokens whose probability is at least min_p times the highest (0 = off);
+ *   6. temperature: softmax of logit / temperature over the candidates left, then one draw from
+ *      the sampler's own seeded generator.
+ * Ties are broken by the lower token id, so the result depends only on the logits, the
+ * history, the parameters and the seed: the same for any number of threads.
+ * Threading contract: a sampler is used by one thread at a time.
+ */
+typedef struct sm_sampler sm_sampler;
+
+/** Parameters of sm_sampler_create. Fill with sm_sampler_params_init; fields only appended. */
+typedef struct sm_sampler_params {
+    uint64_t seed;        /**< the generator's seed (default 0); the same seed repeats a run */
+    float temperature;    /**< default 0.8; <= 0 is greedy */
+    int top_k;            /**< default 40; 0 = off */
+    float top_p;          /**< default 0.95; 1 = off; in (0, 1] */
+    float min_p;          /**< default 0.05; 0 = off; in [0, 1] */
+    float repeat_penalty; /**< default 1.0 (off); > 0 */
+    int repeat_last_n;    /**< tokens of history the penalty looks at; default 64; 0 = off */
+} sm_sampler_params;
+
+/** Sets @p params to the defaults above. Since 0.1.0. */
+SM_API void sm_sampler_params_init(sm_sampler_params *params);
+
+/**
+ * Creates a sampler for a vocabulary of @p n_vocab tokens. All its memory is taken here:
+ * sampling allocates nothing.
+ * @return SM_OK; SM_E_INVAL (NULL out, n_vocab < 1, or a parameter out of its range: the log
+ *         names it and the value); SM_E_NOMEM. Since 0.1.0.
+ */
+SM_API sm_status sm_sampler_create(const sm_sampler_params *params, int n_vocab, sm_sampler **out);
+
+/** Frees the sampler. NULL is a no-op. Since 0.1.0. */
+SM_API void sm_sampler_free(sm_sampler *sampler);
+
+/**
+ * Samples one token from @p logits (n_vocab floats, read only: the sampler works on its own
+ * copy). The token is not added to the history: call sm_sampler_accept for that.
+ * @return SM_OK with *token set; SM_E_INVAL (NULL argument, or n_vocab not the sampler's);
+ *         SM_E_RANGE when no logit is a number (all NaN). Since 0.1.0.
+ */
+SM_API sm_status sm_sample(sm_sampler *sampler, const float *logits, int n_vocab, int32_t *token);
+
+/** Appends @p token to the history the repetition penalty looks at (prompt tokens too; ids
+ * outside the vocabulary are ignored). Since 0.1.0. */
+SM_API void sm_sampler_accept(sm_sampler *sampler, int32_t token);
+
+/** Empties the history and restarts the generator from @p seed. Since 0.1.0. */
+SM_API void sm_sampler_reset(sm_sampler *sampler, uint64_t seed);
+
+/* ---------------------------------------------------------------------------------------------
+ * Generation: prompt tokens in, text out through a callback
+ * ------------------------------------------------------------------------------------------ */
+
+/** Why sm_generate stopped. */
+typedef enum sm_stop_reason {
+    SM_STOP_LIMIT = 0,    /**< n_predict tokens were generated */
+    SM_STOP_EOS = 1,      /**< the model produced its end-of-sequence token (not emitted) */
+    SM_STOP_SEQUENCE = 2, /**< a stop sequence appeared (not emitted, nor anything after it) */
+    SM_STOP_CTX_FULL = 3, /**< every position of the context is used */
+    SM_STOP_CANCELLED = 4 /**< on_piece or should_stop returned nonzero */
+} sm_stop_reason;
+
+/**
+ * Receives generated text: @p len bytes (not NUL-terminated), whole UTF-8 characters except
+ * where the model produced invalid bytes, which are passed through unchanged. The text is
+ * valid during the call only. Return 0 to go on, nonzero to stop (SM_STOP_CANCELLED).
+ */
+typedef int (*sm_piece_fn)(void *user_data, const char *text, size_t len);
+
+/** Parameters of sm_generate. Fill with sm_generate_params_init; fields only appended. */
+typedef struct sm_generate_params {
+    int n_predict;            /**< most tokens to generate; -1 (default) = until EOS, a stop
+                                   sequence or a full context */
+    const char *const *stop;  /**< n_stop stop sequences (NUL-terminated, non-empty); borrowed */
+    int n_stop;               /**< default 0 */
+    sm_piece_fn on_piece;     /**< receives the text; may be NULL */
+    int (*should_stop)(void *user_data); /**< polled between evaluation steps (also during the
+                                   prompt); nonzero cancels. May be NULL */
+    void *user_data;          /**< passed to both callbacks */
+} sm_generate_params;
+
+/** Sets @p params to the defaults above. Since 0.1.0. */
+SM_API void sm_generate_params_init(sm_generate_params *params);
+
+/** What sm_generate did, with its timings (CLOCK_MONOTONIC, milliseconds). */
+typedef struct sm_generate_result {
+    int n_prompt;             /**< prompt tokens evaluated */
+    int n_generated;          /**< tokens sampled (including one that ended a stop sequence;
+                                   not an EOS token) */
+    sm_stop_reason stop_reason;
+    double prompt_ms;         /**< evaluating the prompt */
+    double first_token_ms;    /**< from the call to the first token sampled */
+    double generate_ms;       /**< from the end of the prompt to the end of generation */
+    uint64_t n_bytes;         /**< bytes passed to on_piece */
+} sm_generate_result;
+
+/**
+ * Evaluates @p n_prompt tokens after what the context already holds, then samples and
+ * evaluates one token at a time, passing the text of each to on_piece. Text that could be the
+ * start of a stop sequence is held back until it is known not to be one, so a stop sequence is
+ * found even when it spans several tokens; what is held back at the end is emitted unless it
+ * completed a stop sequence. Every prompt token and generated token is given to
+ * sm_sampler_accept.
+ * @param out  receives the counts and timings; may be NULL. Written also on SM_OK stops
+ *             (every stop reason is SM_OK).
+ * @return SM_OK; SM_E_INVAL (NULL ctx or sampler, n_prompt < 1, an empty stop sequence, a
+ *         sampler for another vocabulary); SM_E_RANGE (the prompt does not fit in the
+ *         positions left: nothing is evaluated, sm_context_errmsg gives both numbers); errors of
+ *         sm_eval. The reason is in sm_context_errmsg.
+ * Since 0.1.0.
+ */
+SM_API sm_status sm_generate(sm_context *ctx, sm_sampler *sampler, const int32_t *prompt,
+                             int n_prompt, const sm_generate_params *params,
+                             sm_generate_result *out);
 
 #ifdef __cplusplus
 }
