@@ -333,3 +333,14 @@ void sm_placed_free(sm_placed *pl)
     free(pl->copy);
     free(pl);
 }
+
+uint64_t sm_placed_copy_bytes(const sm_placed *placed)
+{
+    if (!placed)
+        return 0;
+    uint64_t n = 0;
+    for (int i = 0; i < placed->plan->n_copies; i++)
+        if (placed->copy[i])
+            n += placed->bytes;
+    return n;
+}

@@ -96,6 +96,9 @@ sm_status sm_place_apply(sm_mem *mem, const sm_place_plan *plan, const void *map
  * sm_placed_free. */
 const void *sm_placed_weights(const sm_placed *placed, int worker, const void *map);
 
+/* Bytes of the copies made (replicate), 0 otherwise or for NULL. */
+uint64_t sm_placed_copy_bytes(const sm_placed *placed);
+
 /* Returns the copies to their provider. NULL is a no-op. */
 void sm_placed_free(sm_placed *placed);
 

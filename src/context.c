@@ -274,6 +274,24 @@ const char *sm_context_errmsg(const sm_context *ctx)
     return ctx->errmsg;
 }
 
+sm_status sm_context_mem_stats(const sm_context *ctx, sm_context_mem *out)
+{
+    if (!ctx || !out)
+        return SM_E_INVAL;
+    sm_arena_stats as, is;
+    sm_arena_get_stats(ctx->arena, &as);
+    sm_arena_get_stats(ctx->ex.inline_scratch, &is);
+    size_t kv_elem = ctx->kv.f16 ? 2 : 4;
+    *out = (sm_context_mem){
+        .arena_capacity_bytes = (uint64_t)as.slab_bytes + is.slab_bytes,
+        .arena_used_bytes = (uint64_t)as.used_bytes + is.used_bytes,
+        .arena_high_water_bytes = (uint64_t)as.high_water_bytes + is.high_water_bytes,
+        .kv_bytes = 2 * (uint64_t)ctx->model->hp.n_layer * ctx->kv.layer_elems * kv_elem,
+        .weight_copy_bytes = sm_placed_copy_bytes(ctx->placed),
+    };
+    return SM_OK;
+}
+
 void sm_context_set_fork_min_work(sm_context *ctx, size_t work)
 {
     ctx->ex.fork_min_work = work;

@@ -510,10 +510,11 @@ SM_API const float *sm_get_logits(sm_context *ctx, int i);
  * context and valid until its next call. Since 0.1.0. */
 SM_API const char *sm_context_errmsg(const sm_context *ctx);
 
-/** Memory a context holds: one arena (KV cache, activations, logits), sized at create. */
+/** Memory a context holds: its arenas (the KV cache, activations and logits, sized at create,
+ * and the scratch of ops small enough to run on the calling thread). */
 typedef struct sm_context_mem {
-    uint64_t arena_capacity_bytes;   /**< the arena's size, taken at create */
-    uint64_t arena_used_bytes;       /**< bytes handed out of it (all of it is in use) */
+    uint64_t arena_capacity_bytes;   /**< slab bytes the arenas hold (taken at create) */
+    uint64_t arena_used_bytes;       /**< bytes handed out of them now */
     uint64_t arena_high_water_bytes; /**< the most in use at once, since create */
     uint64_t kv_bytes;               /**< of which the KV cache */
     uint64_t weight_copy_bytes;      /**< weight copies made for SM_NUMA_REPLICATE, else 0 */

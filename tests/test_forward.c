@@ -403,6 +403,13 @@ START_TEST(test_forward_numa_policies)
             ck_assert_ptr_nonnull(w1);
             ck_assert_ptr_ne(w0, w1);
         }
+        sm_context_mem mem;
+        ck_assert_int_eq(sm_context_mem_stats(c, &mem), SM_OK);
+        /* one copy per node of the data section, which holds every tensor */
+        if (pols[i] == SM_NUMA_REPLICATE)
+            ck_assert_uint_ge(mem.weight_copy_bytes, 2 * sm_model_size_bytes(m));
+        else
+            ck_assert_uint_eq(mem.weight_copy_bytes, 0);
         eval_all(c, &r, i == 0 ? base : got);
         if (i > 0)
             ck_assert_msg(memcmp(base, got, nl * sizeof *got) == 0,

@@ -188,6 +188,49 @@ START_TEST(test_forward_ref_bit_identical_across_threads)
 }
 END_TEST
 
+/* sm_context_mem_stats: the KV cache's size follows from the shapes (independently of how the
+ * context lays it out), both element types; the arenas hold at least it; nothing is copied
+ * without a placement; evaluation moves no bytes beyond what create took. */
+START_TEST(test_forward_ref_mem_stats)
+{
+    sm_tm_spec spec;
+    make_spec(&cases[0], &spec);
+    sm_tm_model *tm = NULL;
+    char err[512];
+    ck_assert_msg(sm_tm_build(&spec, &tm, err, sizeof err) == 0, "%s", err);
+    sm_model *m = load_tiny(tm);
+    size_t n_kv_dim = (size_t)spec.n_embd / (size_t)spec.n_head * (size_t)spec.n_head_kv;
+    for (int kv = 0; kv < 2; kv++) {
+        sm_context_params cp;
+        sm_context_params_init(&cp);
+        cp.n_threads = 1;
+        cp.n_ctx = 48;
+        cp.kv_type = kv ? SM_KV_F16 : SM_KV_F32;
+        sm_context *c = NULL;
+        ck_assert_int_eq(sm_context_create(m, &cp, &c), SM_OK);
+        sm_context_mem before, after;
+        ck_assert_int_eq(sm_context_mem_stats(c, &before), SM_OK);
+        uint64_t want_kv = 2u * (uint64_t)spec.n_layer * 48u * n_kv_dim * (kv ? 2u : 4u);
+        ck_assert_uint_eq(before.kv_bytes, want_kv);
+        ck_assert_uint_ge(before.arena_used_bytes, want_kv);
+        ck_assert_uint_le(before.arena_used_bytes, before.arena_capacity_bytes);
+        ck_assert_uint_ge(before.arena_high_water_bytes, before.arena_used_bytes);
+        ck_assert_uint_eq(before.weight_copy_bytes, 0);
+        int32_t toks[N_TOKENS];
+        tokens_for(tm->hp.n_vocab, toks);
+        ck_assert_int_eq(sm_eval(c, toks, N_TOKENS), SM_OK);
+        ck_assert_int_eq(sm_context_mem_stats(c, &after), SM_OK);
+        ck_assert_uint_eq(after.arena_capacity_bytes, before.arena_capacity_bytes);
+        ck_assert_uint_eq(after.kv_bytes, want_kv);
+        ck_assert_int_eq(sm_context_mem_stats(c, NULL), SM_E_INVAL);
+        ck_assert_int_eq(sm_context_mem_stats(NULL, &after), SM_E_INVAL);
+        sm_context_free(c);
+    }
+    sm_model_free(m);
+    sm_tm_free(tm);
+}
+END_TEST
+
 static Suite *forward_ref_suite(void)
 {
     Suite *s = suite_create("forward_ref");
@@ -195,6 +238,7 @@ static Suite *forward_ref_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, test_forward_ref_agrees, 0, N_CASES);
     tcase_add_loop_test(tc, test_forward_ref_bit_identical_across_threads, 0, N_CASES);
+    tcase_add_test(tc, test_forward_ref_mem_stats);
     suite_add_tcase(s, tc);
     return s;
 }
