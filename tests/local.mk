@@ -56,6 +56,7 @@ SM_CHECK_TESTS = \
 	tests/test_forward \
 	tests/test_model \
 	tests/test_tokenizer \
+	tests/test_textout \
 	tests/test_ref_forward \
 	tests/test_forward_ref
 check_PROGRAMS += $(SM_CHECK_TESTS)
@@ -117,6 +118,10 @@ tests_test_forward_LDADD = $(SM_TEST_LIBS)
 tests_test_model_SOURCES = %D%/test_model.c %D%/sm_test.h %D%/sm_test_tmp.h
 tests_test_model_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_model_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
+
+tests_test_textout_SOURCES = %D%/test_textout.c %D%/sm_test.h
+tests_test_textout_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_textout_LDADD = $(SM_TEST_LIBS)
 
 tests_test_tokenizer_SOURCES = %D%/test_tokenizer.c %D%/sm_test.h
 tests_test_tokenizer_CFLAGS = $(SM_TEST_CFLAGS)
