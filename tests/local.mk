@@ -16,13 +16,12 @@ AM_TESTS_ENVIRONMENT = \
 SM_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(HWLOC_CFLAGS)
 SM_TEST_LIBS = libsm_core.la $(CHECK_LIBS) $(SM_DEP_LIBS)
 
-# Test-only helpers shared by several test programs: the GGUF writer, and the test-side
-# quantizers, tiny-model generator and reference forward pass (the oracle for the runtime's
-# forward pass).
+# Test-only helpers shared by several test programs: the test-side quantizers, tiny-model
+# generator and reference forward pass (the oracle for the runtime's forward pass). The GGUF
+# writer they use is src/cli/gguf_writer.c, which comes with libsm_cli (so a test program links
+# libsm_testutil or libsm_cli, never both).
 check_LTLIBRARIES += libsm_testutil.la
 libsm_testutil_la_SOURCES = \
-	%D%/gguf_writer.c \
-	%D%/gguf_writer.h \
 	%D%/ref_quant.c \
 	%D%/ref_quant.h \
 	%D%/ref_forward.c \
@@ -32,7 +31,7 @@ libsm_testutil_la_SOURCES = \
 	%D%/tiny_model.c \
 	%D%/tiny_model.h \
 	%D%/tiny_model_gguf.c
-libsm_testutil_la_LIBADD = -lm
+libsm_testutil_la_LIBADD = libsm_cli.la -lm
 
 # A seeded model of any size and type as a GGUF file, for benchmarks (see tiny_model.h).
 check_PROGRAMS += tests/gen_model

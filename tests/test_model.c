@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gguf_writer.h"
+#include "cli/gguf_writer.h"
 #include "sm_test.h"
 #include "sm_test_tmp.h"
 #include "smallmind.h"

@@ -2,7 +2,7 @@
 /* test_tokenizer.c: the vocabularies and tokenizers (src/tokenizer.h): the reference ids of
  * ../shared/fixtures/tokenizer/reference.jsonl, round trips, hand-traced merges on tiny
  * vocabularies, the GPT-2 pre-tokenizer's pieces, and the malformed vocabularies of
- * GGUF-HARDENING.md rows 14-20, each written with tests/gguf_writer.c. */
+ * GGUF-HARDENING.md rows 14-20, each written with src/cli/gguf_writer.c. */
 #include "config.h"
 
 #include <stdint.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/gguf_writer.h"
 #include "gguf.h"
-#include "gguf_writer.h"
 #include "mapfile.h"
 #include "sm_test.h"
 #include "tok_internal.h"
