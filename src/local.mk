@@ -65,12 +65,15 @@ noinst_LTLIBRARIES += libsm_cli.la
 libsm_cli_la_SOURCES = \
 	%D%/cli/args.c \
 	%D%/cli/args.h \
+	%D%/cli/builtin.c \
+	%D%/cli/builtin.h \
 	%D%/cli/gguf_writer.c \
 	%D%/cli/gguf_writer.h \
 	%D%/cli/perplexity.c \
 	%D%/cli/perplexity.h \
 	%D%/cli/topology.c \
 	%D%/cli/topology.h
+libsm_cli_la_LIBADD = -lm
 
 bin_PROGRAMS += sm-run
 sm_run_SOURCES = %D%/cli/sm-run.c

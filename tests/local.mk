@@ -56,7 +56,8 @@ SM_CHECK_TESTS = \
 	tests/test_model \
 	tests/test_tokenizer \
 	tests/test_ref_forward \
-	tests/test_forward_ref
+	tests/test_forward_ref \
+	tests/test_builtin
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -128,6 +129,11 @@ tests_test_forward_ref_SOURCES = %D%/test_forward_ref.c %D%/sm_test.h %D%/sm_tes
 	%D%/sm_test_forward.h
 tests_test_forward_ref_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_forward_ref_LDADD = libsm_testutil.la $(SM_TEST_LIBS) -lm
+
+# The programs' built-in models (src/cli/builtin.c, in libsm_cli).
+tests_test_builtin_SOURCES = %D%/test_builtin.c %D%/sm_test.h
+tests_test_builtin_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_builtin_LDADD = libsm_cli.la $(SM_TEST_LIBS) -lm
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing
