@@ -63,15 +63,22 @@ include_HEADERS += %D%/smallmind.h
 nodist_include_HEADERS += %D%/sm_version.h
 EXTRA_DIST += %D%/sm_version.h.in
 
-# The CLI parser is a separate convenience library so that tests and (later) fuzzers can call it.
+# The programs' shared code (the CLI parser, perplexity, topology printing, the GGUF writer and
+# the built-in models) is a convenience library, so that sm-run, sm-bench, the tests and (later)
+# fuzzers can call it. It uses only the public API.
 noinst_LTLIBRARIES += libsm_cli.la
 libsm_cli_la_SOURCES = \
 	%D%/cli/args.c \
 	%D%/cli/args.h \
+	%D%/cli/builtin.c \
+	%D%/cli/builtin.h \
+	%D%/cli/gguf_writer.c \
+	%D%/cli/gguf_writer.h \
 	%D%/cli/perplexity.c \
 	%D%/cli/perplexity.h \
 	%D%/cli/topology.c \
 	%D%/cli/topology.h
+libsm_cli_la_LIBADD = -lm
 
 bin_PROGRAMS += sm-run
 sm_run_SOURCES = %D%/cli/sm-run.c

@@ -66,6 +66,19 @@ static sm_status map_all(int fd, const char *path, size_t size, void **out, char
     return SM_OK;
 }
 
+/* Locks @p size bytes at @p data in RAM; returns 1 on success. A refusal is only a warning:
+ * the bytes stay usable, and most users never raised RLIMIT_MEMLOCK. */
+static int lock_bytes(const void *data, size_t size, const char *name)
+{
+    if (mlock(data, size) == 0)
+        return 1;
+    sm_log(SM_LOG_WARN,
+           "cannot lock '%s' (%zu bytes) in RAM: %s; going on unlocked (raise RLIMIT_MEMLOCK, "
+           "e.g. ulimit -l)",
+           name, size, strerror(errno));
+    return 0;
+}
+
 /* Opens and checks that @p path is a non-empty regular file; *size gets its length. */
 static sm_status open_regular(const char *path, int *fd_out, size_t *size, char *err,
                               size_t err_len)
@@ -111,20 +124,31 @@ sm_status sm_mapfile_open(const char *path, int use_mmap, int use_mlock, sm_mapf
     close(fd); /* a mapping outlives its descriptor */
     if (s != SM_OK)
         return s;
-    int locked = 0;
-    if (use_mlock) {
-        if (mlock(data, size) == 0)
-            locked = 1;
-        else
-            sm_log(SM_LOG_WARN,
-                   "cannot lock '%s' (%zu bytes) in RAM: %s; going on unlocked (raise "
-                   "RLIMIT_MEMLOCK, e.g. ulimit -l)",
-                   path, size, strerror(errno));
-    }
     out->data = data;
     out->size = size;
     out->mapped = use_mmap != 0;
-    out->locked = locked;
+    out->locked = use_mlock ? lock_bytes(data, size, path) : 0;
+    return SM_OK;
+}
+
+sm_status sm_mapfile_from_buffer(const void *data, size_t size, int use_mlock, const char *name,
+                                 sm_mapfile *out, char *err, size_t err_len)
+{
+    if (data == NULL || out == NULL)
+        return sm_errbuf_set(err, err_len, SM_E_INVAL, "sm_mapfile_from_buffer: NULL %s",
+                             data == NULL ? "data" : "out");
+    if (size == 0)
+        return sm_errbuf_set(err, err_len, SM_E_IO, "%s is empty (0 bytes)", name);
+    void *copy = NULL;
+    int rc = posix_memalign(&copy, COPY_ALIGN, size);
+    if (rc != 0)
+        return sm_errbuf_set(err, err_len, SM_E_NOMEM, "cannot allocate %zu bytes to copy %s: %s",
+                             size, name, strerror(rc));
+    memcpy(copy, data, size);
+    out->data = copy;
+    out->size = size;
+    out->mapped = 0;
+    out->locked = use_mlock ? lock_bytes(copy, size, name) : 0;
     return SM_OK;
 }
 
@@ -135,7 +159,7 @@ void sm_mapfile_close(sm_mapfile *m)
             memset(m, 0, sizeof *m);
         return;
     }
-    void *p = (void *)(uintptr_t)m->data; /* ours: allocated or mapped by sm_mapfile_open */
+    void *p = (void *)(uintptr_t)m->data; /* ours: allocated or mapped by sm_mapfile_* */
     if (m->locked)
         (void)munlock(p, m->size);
     if (m->mapped)

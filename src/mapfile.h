@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* mapfile.h: a model file's bytes in memory, read-only: a private mmap by default, or a copy
- * read into 64-byte aligned memory (--no-mmap), optionally locked in RAM (--mlock). */
+ * read into 64-byte aligned memory (--no-mmap) or copied from a caller's buffer, optionally
+ * locked in RAM (--mlock). */
 #ifndef SM_MAPFILE_H
 #define SM_MAPFILE_H
 
@@ -26,6 +27,17 @@ typedef struct sm_mapfile {
  */
 sm_status sm_mapfile_open(const char *path, int use_mmap, int use_mlock, sm_mapfile *out, char *err,
                           size_t err_len);
+
+/**
+ * Copies @p size bytes at @p data into 64-byte aligned heap memory owned by @p out, so the
+ * caller's buffer may be freed at once (out->mapped = 0).
+ * @param use_mlock as for sm_mapfile_open.
+ * @param name      what messages call the bytes (e.g. "<memory>").
+ * @return SM_OK; SM_E_INVAL (NULL data or out), SM_E_IO (size 0, as an empty file),
+ *         SM_E_NOMEM.
+ */
+sm_status sm_mapfile_from_buffer(const void *data, size_t size, int use_mlock, const char *name,
+                                 sm_mapfile *out, char *err, size_t err_len);
 
 /* Unmaps or frees; zeroes *m. Safe on a zeroed struct. */
 void sm_mapfile_close(sm_mapfile *m);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* model.c: sm_model_load and the getters: map the file, parse it, pick the architecture and let
- * its binder check every hyper-parameter and tensor, then keep the result immutable. */
+/* model.c: sm_model_load(_buffer) and the getters: map the file (or copy the buffer), parse
+ * it, pick the architecture and let its binder check every hyper-parameter and tensor, then
+ * keep the result immutable. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,6 +242,65 @@ static void model_destroy(sm_model *m)
     free(m);
 }
 
+/* Sets up the error buffer of a load: the caller's, else a local one so the log still gets
+ * the message. */
+static char *load_errbuf(const sm_model_params *params, char *local, size_t local_len,
+                         size_t *err_len)
+{
+    char *err = params->errbuf ? params->errbuf : local;
+    *err_len = params->errbuf ? params->errbuf_len : local_len;
+    if (err && *err_len)
+        err[0] = '\0';
+    return err;
+}
+
+/* Logs the reason of a failed load and frees what it built. */
+static sm_status load_failed(sm_model *m, sm_status st, const char *err)
+{
+    if (err && err[0])
+        sm_log(SM_LOG_ERROR, "%s", err);
+    model_destroy(m);
+    return st;
+}
+
+/* Everything after the bytes are in memory, shared by both entry points: parse, bind the
+ * architecture and the tokenizer. Takes ownership of @p m (and its file) on failure. */
+static sm_status load_from_bytes(sm_model *m, const char *name, sm_model **out, char *err,
+                                 size_t err_len)
+{
+    char why[512];
+    sm_status st = sm_gguf_parse(m->file.data, m->file.size, &m->gguf, why, sizeof why);
+    if (st != SM_OK) {
+        sm_errbuf_set(err, err_len, st, "%s: %s", name, why);
+        goto fail;
+    }
+    st = bind_arch(m, name, err, err_len);
+    if (st != SM_OK)
+        goto fail;
+    st = load_vocab(m, name, err, err_len);
+    if (st != SM_OK)
+        goto fail;
+    count_params(m);
+    sm_log(SM_LOG_INFO,
+           "%s: %s, %zu layers, n_embd %zu, %zu/%zu heads, n_ff %zu, vocab %zu, ctx %zu, "
+           "%" PRIu64 " parameters, %s",
+           name, m->arch == SM_ARCH_LLAMA ? "llama" : "gpt2", m->hp.n_layer, m->hp.n_embd,
+           m->hp.n_head, m->hp.n_head_kv, m->hp.n_ff, m->hp.n_vocab, m->hp.n_ctx_train, m->n_params,
+           type_name(m->weight_type));
+    *out = m;
+    return SM_OK;
+fail:
+    return load_failed(m, st, err);
+}
+
+static sm_model *model_new(void)
+{
+    sm_model *m = calloc(1, sizeof *m);
+    if (m)
+        atomic_init(&m->refs, 1);
+    return m;
+}
+
 sm_status sm_model_load(const char *path, const sm_model_params *params, sm_model **out)
 {
     sm_model_params defaults;
@@ -249,48 +309,46 @@ sm_status sm_model_load(const char *path, const sm_model_params *params, sm_mode
         params = &defaults;
     }
     char local_err[512];
-    char *err = params->errbuf ? params->errbuf : local_err;
-    size_t err_len = params->errbuf ? params->errbuf_len : sizeof local_err;
-    if (err && err_len)
-        err[0] = '\0';
+    size_t err_len = 0;
+    char *err = load_errbuf(params, local_err, sizeof local_err, &err_len);
     if (!path || !out)
         return sm_errbuf_set(err, err_len, SM_E_INVAL, "sm_model_load: %s is NULL",
                              !path ? "path" : "out");
-
-    sm_model *m = calloc(1, sizeof *m);
+    sm_model *m = model_new();
     if (!m)
         return sm_errbuf_set(err, err_len, SM_E_NOMEM, "%s: out of memory", path);
-    atomic_init(&m->refs, 1);
     sm_status st =
         sm_mapfile_open(path, params->use_mmap, params->use_mlock, &m->file, err, err_len);
     if (st != SM_OK)
-        goto fail;
-    char why[512];
-    st = sm_gguf_parse(m->file.data, m->file.size, &m->gguf, why, sizeof why);
-    if (st != SM_OK) {
-        sm_errbuf_set(err, err_len, st, "%s: %s", path, why);
-        goto fail;
+        return load_failed(m, st, err);
+    return load_from_bytes(m, path, out, err, err_len);
+}
+
+sm_status sm_model_load_buffer(const void *data, size_t size, const sm_model_params *params,
+                               sm_model **out)
+{
+    static const char name[] = "<memory>";
+    sm_model_params defaults;
+    if (!params) {
+        sm_model_params_init(&defaults);
+        params = &defaults;
     }
-    st = bind_arch(m, path, err, err_len);
+    char local_err[512];
+    size_t err_len = 0;
+    char *err = load_errbuf(params, local_err, sizeof local_err, &err_len);
+    if (!data || !out)
+        return sm_errbuf_set(err, err_len, SM_E_INVAL, "sm_model_load_buffer: %s is NULL",
+                             !data ? "data" : "out");
+    sm_model *m = model_new();
+    if (!m)
+        return sm_errbuf_set(err, err_len, SM_E_NOMEM, "%s: out of memory", name);
+    /* use_mmap is meaningless here: the bytes are already in memory, and a copy is the only
+     * way to let the caller free them. */
+    sm_status st =
+        sm_mapfile_from_buffer(data, size, params->use_mlock, name, &m->file, err, err_len);
     if (st != SM_OK)
-        goto fail;
-    st = load_vocab(m, path, err, err_len);
-    if (st != SM_OK)
-        goto fail;
-    count_params(m);
-    sm_log(SM_LOG_INFO,
-           "%s: %s, %zu layers, n_embd %zu, %zu/%zu heads, n_ff %zu, vocab %zu, ctx %zu, "
-           "%" PRIu64 " parameters, %s",
-           path, m->arch == SM_ARCH_LLAMA ? "llama" : "gpt2", m->hp.n_layer, m->hp.n_embd,
-           m->hp.n_head, m->hp.n_head_kv, m->hp.n_ff, m->hp.n_vocab, m->hp.n_ctx_train, m->n_params,
-           type_name(m->weight_type));
-    *out = m;
-    return SM_OK;
-fail:
-    if (err && err[0])
-        sm_log(SM_LOG_ERROR, "%s", err);
-    model_destroy(m);
-    return st;
+        return load_failed(m, st, err);
+    return load_from_bytes(m, name, out, err, err_len);
 }
 
 void sm_model_retain(sm_model *m)

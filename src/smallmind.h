@@ -607,14 +607,14 @@ typedef int (*sm_piece_fn)(void *user_data, const char *text, size_t len);
 
 /** Parameters of sm_generate. Fill with sm_generate_params_init; fields only appended. */
 typedef struct sm_generate_params {
-    int n_predict;            /**< most tokens to generate; -1 (default) = until EOS, a stop
-                                   sequence or a full context */
-    const char *const *stop;  /**< n_stop stop sequences (NUL-terminated, non-empty); borrowed */
-    int n_stop;               /**< default 0 */
-    sm_piece_fn on_piece;     /**< receives the text; may be NULL */
+    int n_predict;           /**< most tokens to generate; -1 (default) = until EOS, a stop
+                                  sequence or a full context */
+    const char *const *stop; /**< n_stop stop sequences (NUL-terminated, non-empty); borrowed */
+    int n_stop;              /**< default 0 */
+    sm_piece_fn on_piece;    /**< receives the text; may be NULL */
     int (*should_stop)(void *user_data); /**< polled between evaluation steps (also during the
                                    prompt); nonzero cancels. May be NULL */
-    void *user_data;          /**< passed to both callbacks */
+    void *user_data;                     /**< passed to both callbacks */
 } sm_generate_params;
 
 /** Sets @p params to the defaults above. Since 0.1.0. */
@@ -622,14 +622,14 @@ SM_API void sm_generate_params_init(sm_generate_params *params);
 
 /** What sm_generate did, with its timings (CLOCK_MONOTONIC, milliseconds). */
 typedef struct sm_generate_result {
-    int n_prompt;             /**< prompt tokens evaluated */
-    int n_generated;          /**< tokens sampled (including one that ended a stop sequence;
-                                   not an EOS token) */
+    int n_prompt;    /**< prompt tokens evaluated */
+    int n_generated; /**< tokens sampled (including one that ended a stop sequence;
+                          not an EOS token) */
     sm_stop_reason stop_reason;
-    double prompt_ms;         /**< evaluating the prompt */
-    double first_token_ms;    /**< from the call to the first token sampled */
-    double generate_ms;       /**< from the end of the prompt to the end of generation */
-    uint64_t n_bytes;         /**< bytes passed to on_piece */
+    double prompt_ms;      /**< evaluating the prompt */
+    double first_token_ms; /**< from the call to the first token sampled */
+    double generate_ms;    /**< from the end of the prompt to the end of generation */
+    uint64_t n_bytes;      /**< bytes passed to on_piece */
 } sm_generate_result;
 
 /**

@@ -16,13 +16,12 @@ AM_TESTS_ENVIRONMENT = \
 SM_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(HWLOC_CFLAGS)
 SM_TEST_LIBS = libsm_core.la $(CHECK_LIBS) $(SM_DEP_LIBS)
 
-# Test-only helpers shared by several test programs: the GGUF writer, and the test-side
-# quantizers, tiny-model generator and reference forward pass (the oracle for the runtime's
-# forward pass).
+# Test-only helpers shared by several test programs: the test-side quantizers, tiny-model
+# generator and reference forward pass (the oracle for the runtime's forward pass). The GGUF
+# writer they use is src/cli/gguf_writer.c, which comes with libsm_cli (so a test program links
+# libsm_testutil or libsm_cli, never both).
 check_LTLIBRARIES += libsm_testutil.la
 libsm_testutil_la_SOURCES = \
-	%D%/gguf_writer.c \
-	%D%/gguf_writer.h \
 	%D%/ref_quant.c \
 	%D%/ref_quant.h \
 	%D%/ref_forward.c \
@@ -32,7 +31,7 @@ libsm_testutil_la_SOURCES = \
 	%D%/tiny_model.c \
 	%D%/tiny_model.h \
 	%D%/tiny_model_gguf.c
-libsm_testutil_la_LIBADD = -lm
+libsm_testutil_la_LIBADD = libsm_cli.la -lm
 
 # A seeded model of any size and type as a GGUF file, for benchmarks (see tiny_model.h).
 check_PROGRAMS += tests/gen_model
@@ -58,7 +57,8 @@ SM_CHECK_TESTS = \
 	tests/test_tokenizer \
 	tests/test_textout \
 	tests/test_ref_forward \
-	tests/test_forward_ref
+	tests/test_forward_ref \
+	tests/test_builtin
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -134,6 +134,11 @@ tests_test_forward_ref_SOURCES = %D%/test_forward_ref.c %D%/sm_test.h %D%/sm_tes
 	%D%/sm_test_forward.h
 tests_test_forward_ref_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_forward_ref_LDADD = libsm_testutil.la $(SM_TEST_LIBS) -lm
+
+# The programs' built-in models (src/cli/builtin.c, in libsm_cli).
+tests_test_builtin_SOURCES = %D%/test_builtin.c %D%/sm_test.h
+tests_test_builtin_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_builtin_LDADD = libsm_cli.la $(SM_TEST_LIBS) -lm
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing

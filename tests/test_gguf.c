@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/gguf_writer.h"
 #include "gguf.h"
-#include "gguf_writer.h"
 #include "mapfile.h"
 #include "sm_test.h"
 

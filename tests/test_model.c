@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* test_model.c: sm_model_load's meaning checks (GGUF-HARDENING.md row 21: hyper-parameters
  * against each other and against every tensor's shape and type), its error reporting, the
- * getters and metadata lookup, and the mmap / read / mlock load paths. Files come from the
- * independent test writer (tests/gguf_writer.c). */
+ * getters and metadata lookup, and the mmap / read / mlock / buffer load paths. Files come
+ * from the independent test writer (src/cli/gguf_writer.c) and the tiny-model generator. */
 #include "config.h"
 
 #include <stdint.h>
@@ -11,10 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gguf_writer.h"
+#include "cli/gguf_writer.h"
 #include "sm_test.h"
 #include "sm_test_tmp.h"
 #include "smallmind.h"
+#include "tiny_model.h"
 
 /* A tiny llama (or gpt2) description; each malformed case changes one thing. */
 typedef struct mspec {
@@ -326,6 +327,140 @@ START_TEST(test_model_tied_output)
 }
 END_TEST
 
+/* The logits of a fixed token sequence on a fresh 1-thread context, into out[n_vocab]. */
+static void last_logits(sm_model *m, float *out)
+{
+    static const int32_t toks[] = {3, 1, 4, 1, 5, 9, 2, 6};
+    sm_context_params cp;
+    sm_context_params_init(&cp);
+    cp.n_threads = 1;
+    sm_context *c = NULL;
+    ck_assert_int_eq(sm_context_create(m, &cp, &c), SM_OK);
+    sm_status st = sm_eval(c, toks, (int)(sizeof toks / sizeof toks[0]));
+    ck_assert_msg(st == SM_OK, "sm_eval: %s", sm_context_errmsg(c));
+    const float *l = sm_get_logits(c, -1);
+    ck_assert_ptr_nonnull(l);
+    memcpy(out, l, (size_t)sm_model_n_vocab(m) * sizeof *out);
+    sm_context_free(c);
+}
+
+static sm_model *load_file_bytes(const uint8_t *bytes, size_t size)
+{
+    char path[256];
+    sm_test_make_temp(path, sizeof path, "sm_test_model_");
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(bytes, 1, size, f), size);
+    ck_assert_int_eq(fclose(f), 0);
+    char err[512];
+    sm_model_params mp;
+    sm_model_params_init(&mp);
+    mp.errbuf = err;
+    mp.errbuf_len = sizeof err;
+    sm_model *m = NULL;
+    sm_status st = sm_model_load(path, &mp, &m);
+    unlink(path);
+    ck_assert_msg(st == SM_OK, "load from file: %s (%s)", sm_status_name(st), err);
+    return m;
+}
+
+/* The same bytes from a file and from a buffer give the same model: hyper-parameters and
+ * logits; and the buffer is copied, so wiping and freeing it right after the load changes
+ * nothing. Run for both architectures, with mlock on and off. */
+START_TEST(test_model_load_buffer_equals_file)
+{
+    sm_tm_spec spec;
+    sm_tm_spec_default(&spec, _i < 2 ? SM_REF_GPT2 : SM_REF_LLAMA);
+    sm_tm_model *tm = NULL;
+    char err[512];
+    ck_assert_msg(sm_tm_build(&spec, &tm, err, sizeof err) == 0, "%s", err);
+    uint8_t *bytes = NULL;
+    size_t size = 0;
+    ck_assert_int_eq(sm_tm_gguf_bytes(tm, &bytes, &size), 0);
+    sm_tm_free(tm);
+
+    sm_model *mf = load_file_bytes(bytes, size);
+    sm_model_params mp;
+    sm_model_params_init(&mp);
+    mp.errbuf = err;
+    mp.errbuf_len = sizeof err;
+    mp.use_mlock = _i % 2; /* a refusal (RLIMIT_MEMLOCK) is only a warning */
+    sm_model *mb = NULL;
+    sm_status st = sm_model_load_buffer(bytes, size, &mp, &mb);
+    ck_assert_msg(st == SM_OK, "load from buffer: %s (%s)", sm_status_name(st), err);
+    memset(bytes, 0xA5, size);
+    free(bytes);
+
+    ck_assert_str_eq(sm_model_arch(mb), sm_model_arch(mf));
+    ck_assert_str_eq(sm_model_arch(mb), _i < 2 ? "gpt2" : "llama");
+    ck_assert_int_eq(sm_model_n_vocab(mb), spec.n_vocab);
+    ck_assert_int_eq(sm_model_n_ctx_train(mb), spec.n_ctx);
+    ck_assert_int_eq(sm_model_n_embd(mb), spec.n_embd);
+    ck_assert_int_eq(sm_model_n_layer(mb), spec.n_layer);
+    ck_assert_int_eq(sm_model_n_head(mb), spec.n_head);
+    ck_assert_int_eq(sm_model_n_head_kv(mb), sm_model_n_head_kv(mf));
+    ck_assert_uint_eq(sm_model_n_params(mb), sm_tm_n_params(&spec));
+    ck_assert_uint_eq(sm_model_n_params(mb), sm_model_n_params(mf));
+    ck_assert_uint_eq(sm_model_size_bytes(mb), sm_model_size_bytes(mf));
+
+    size_t nv = (size_t)spec.n_vocab;
+    float *lf = malloc(nv * sizeof *lf), *lb = malloc(nv * sizeof *lb);
+    ck_assert_ptr_nonnull(lf);
+    ck_assert_ptr_nonnull(lb);
+    last_logits(mf, lf);
+    last_logits(mb, lb);
+    ck_assert_msg(memcmp(lf, lb, nv * sizeof *lf) == 0, "logits from a buffer differ");
+    free(lf);
+    free(lb);
+    sm_model_free(mf);
+    sm_model_free(mb);
+}
+END_TEST
+
+START_TEST(test_model_load_buffer_errors)
+{
+    char err[512];
+    sm_model_params mp;
+    sm_model_params_init(&mp);
+    mp.errbuf = err;
+    mp.errbuf_len = sizeof err;
+    sm_model *m = NULL;
+    static const uint8_t junk[64] = "PK\x03\x04 a zip, not a GGUF file";
+    ck_assert_int_eq(sm_model_load_buffer(NULL, 16, &mp, &m), SM_E_INVAL);
+    ck_assert_ptr_nonnull(strstr(err, "data"));
+    ck_assert_int_eq(sm_model_load_buffer(junk, sizeof junk, &mp, NULL), SM_E_INVAL);
+    ck_assert_ptr_nonnull(strstr(err, "out"));
+    ck_assert_int_eq(sm_model_load_buffer(junk, 0, &mp, &m), SM_E_IO);
+    ck_assert_ptr_nonnull(strstr(err, "<memory>"));
+    ck_assert_ptr_null(m);
+    /* NULL params: the defaults, and no message to read */
+    ck_assert_int_eq(sm_model_load_buffer(junk, 0, NULL, &m), SM_E_IO);
+    ck_assert_ptr_null(m);
+
+    /* A well-formed container whose meaning is wrong, and bytes that are no container. */
+    mspec s = default_llama();
+    s.n_head = 0;
+    const char *path = write_model(&s);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t cap = (size_t)1 << 20;
+    uint8_t *buf = malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    size_t n = fread(buf, 1, cap, f);
+    fclose(f);
+    unlink(path);
+    ck_assert_uint_lt(n, cap);
+    ck_assert_int_eq(sm_model_load_buffer(buf, n, &mp, &m), SM_E_FORMAT);
+    ck_assert_msg(strstr(err, "<memory>") && strstr(err, "llama.attention.head_count"), "%s", err);
+    ck_assert_int_eq(sm_model_load_buffer(junk, sizeof junk, &mp, &m), SM_E_FORMAT);
+    ck_assert_msg(strstr(err, "<memory>"), "%s", err);
+    ck_assert_int_eq(sm_model_load_buffer(buf, 20, &mp, &m), SM_E_FORMAT); /* cut short */
+    ck_assert_msg(strstr(err, "<memory>"), "%s", err);
+    ck_assert_ptr_null(m);
+    free(buf);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -335,6 +470,10 @@ static Suite *model_suite(void)
     tcase_add_loop_test(tc, test_model_malformed, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
     tcase_add_test(tc, test_model_tied_output);
     suite_add_tcase(s, tc);
+    TCase *tb = tcase_create("buffer");
+    tcase_add_loop_test(tb, test_model_load_buffer_equals_file, 0, 4);
+    tcase_add_test(tb, test_model_load_buffer_errors);
+    suite_add_tcase(s, tb);
     return s;
 }
 

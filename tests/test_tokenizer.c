@@ -2,7 +2,7 @@
 /* test_tokenizer.c: the vocabularies and tokenizers (src/tokenizer.h): the reference ids of
  * ../shared/fixtures/tokenizer/reference.jsonl, round trips, hand-traced merges on tiny
  * vocabularies, the GPT-2 pre-tokenizer's pieces, and the malformed vocabularies of
- * GGUF-HARDENING.md rows 14-20, each written with tests/gguf_writer.c. */
+ * GGUF-HARDENING.md rows 14-20, each written with src/cli/gguf_writer.c. */
 #include "config.h"
 
 #include <stdint.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/gguf_writer.h"
 #include "gguf.h"
-#include "gguf_writer.h"
 #include "mapfile.h"
 #include "sm_test.h"
 #include "tok_internal.h"
@@ -1312,6 +1312,11 @@ START_TEST(test_tokenizer_model_and_merges)
     sm_gw_kv_str(w, "tokenizer.ggml.model", "gpt2");
     sm_gw_kv_arr_str(w, "tokenizer.ggml.tokens", three, 3);
     expect_load_fail(w, SM_E_FORMAT, "no merges", "tokenizer.ggml.merges", NULL);
+    /* ...but an empty list is a legitimate byte-level vocabulary (the built-in models' one):
+     * each byte stays its own token */
+    sm_vocab *v = load_writer_ok(gpt2_writer(NULL, 0, NULL, 0));
+    EXPECT_IDS(v, " the\n", 0, ' ', 't', 'h', 'e', '\n');
+    sm_vocab_free(v);
     static const char *const m_left[] = {"Ġ t", "中 b"};
     w = gpt2_writer(g_extra, 1, m_left, 2);
     expect_load_fail(w, SM_E_FORMAT, "unknown left", "tokenizer.ggml.merges[1]", "left part");
@@ -1325,7 +1330,7 @@ START_TEST(test_tokenizer_model_and_merges)
     w = gpt2_writer(g_extra, 1, m_trailing, 1);
     expect_load_fail(w, SM_E_FORMAT, "empty right", "tokenizer.ggml.merges[0]", NULL);
     static const char *const m_dup[] = {"h e", "h e"};
-    sm_vocab *v = load_writer_ok(gpt2_writer(g_extra, 2, m_dup, 2));
+    v = load_writer_ok(gpt2_writer(g_extra, 2, m_dup, 2));
     EXPECT_IDS(v, "he", 0, G_HE);
     sm_vocab_free(v);
 }

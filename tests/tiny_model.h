@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gguf_writer.h"
+#include "cli/gguf_writer.h"
 #include "ref_forward.h"
 
 typedef struct sm_tm_spec {

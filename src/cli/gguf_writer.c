@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* gguf_writer.c: a test-only GGUF writer, written from the GGUF specification (see
- * gguf_writer.h). Every field is serialized little-endian byte by byte. */
+/* gguf_writer.c: a GGUF writer for the tests and the built-in models, written from the GGUF
+ * specification (see gguf_writer.h). Every field is serialized little-endian byte by byte. */
 #include "config.h"
 
-#include "gguf_writer.h"
+#include "cli/gguf_writer.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* gguf_writer.h: a test-only GGUF writer. It builds valid files (tiny models, vocabularies) and,
- * through its raw calls, deliberately malformed ones for the hardening corpus. It is written from
- * the GGUF specification, independently of src/gguf.c, so a round trip checks the parser.
+/* gguf_writer.h: a GGUF writer shared by the tests and the programs' built-in models
+ * (builtin.c). It builds valid files (tiny models, vocabularies) and, through its raw calls,
+ * deliberately malformed ones for the tests' hardening corpus. It is written from the GGUF
+ * specification, independently of src/gguf.c, so a round trip checks the parser. It is not
+ * part of the library: it lives in libsm_cli, which sm-run and the tests link.
  *
  * Usage: create, add key/values and tensors in the order they should appear, then take the
  * bytes (sm_gw_bytes) or write a file (sm_gw_write_file). Tensor data is copied at add time and
  * laid out contiguously, each tensor at the next multiple of the alignment. Errors (out of
  * memory, bad arguments) are sticky: the call that produces the output reports them. */
-#ifndef SM_TEST_GGUF_WRITER_H
-#define SM_TEST_GGUF_WRITER_H
+#ifndef SM_CLI_GGUF_WRITER_H
+#define SM_CLI_GGUF_WRITER_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -77,4 +79,4 @@ int sm_gw_bytes(sm_gw *w, uint8_t **out, size_t *size);
 /* Writes the file; 0 on success, -1 on error (errno set). */
 int sm_gw_write_file(sm_gw *w, const char *path);
 
-#endif /* SM_TEST_GGUF_WRITER_H */
+#endif /* SM_CLI_GGUF_WRITER_H */
