@@ -57,7 +57,8 @@ SM_CHECK_TESTS = \
 	tests/test_model \
 	tests/test_tokenizer \
 	tests/test_ref_forward \
-	tests/test_forward_ref
+	tests/test_forward_ref \
+	tests/test_sampler
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -129,6 +130,10 @@ tests_test_forward_ref_SOURCES = %D%/test_forward_ref.c %D%/sm_test.h %D%/sm_tes
 	%D%/sm_test_forward.h
 tests_test_forward_ref_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_forward_ref_LDADD = libsm_testutil.la $(SM_TEST_LIBS) -lm
+
+tests_test_sampler_SOURCES = %D%/test_sampler.c %D%/sm_test.h
+tests_test_sampler_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_sampler_LDADD = $(SM_TEST_LIBS) -lm
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing
