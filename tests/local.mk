@@ -58,7 +58,8 @@ SM_CHECK_TESTS = \
 	tests/test_textout \
 	tests/test_ref_forward \
 	tests/test_forward_ref \
-	tests/test_builtin
+	tests/test_builtin \
+	tests/test_sampler
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -139,6 +140,10 @@ tests_test_forward_ref_LDADD = libsm_testutil.la $(SM_TEST_LIBS) -lm
 tests_test_builtin_SOURCES = %D%/test_builtin.c %D%/sm_test.h
 tests_test_builtin_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_builtin_LDADD = libsm_cli.la $(SM_TEST_LIBS) -lm
+
+tests_test_sampler_SOURCES = %D%/test_sampler.c %D%/sm_test.h
+tests_test_sampler_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_sampler_LDADD = $(SM_TEST_LIBS) -lm
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing
