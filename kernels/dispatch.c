@@ -151,3 +151,8 @@ void sm_kernels_embed(const sm_kernels *kt, sm_type t, const void *table, size_t
     for (size_t i = 0; i < n_ids; i++)
         deq((const char *)table + (size_t)ids[i] * row_bytes, y + i * y_stride, n_embd);
 }
+
+const char *sm_kernels_isa(void)
+{
+    return sm_kernels_get()->name;
+}

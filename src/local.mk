@@ -43,6 +43,7 @@ libsm_core_la_SOURCES += \
 
 # Generation (issue 7).
 libsm_core_la_SOURCES += \
+	%D%/generate.c \
 	%D%/textout.c \
 	%D%/textout.h
 

@@ -97,6 +97,13 @@ SM_API unsigned sm_version(void);
  */
 SM_API const char *sm_version_string(void);
 
+/**
+ * The kernel set evaluation uses: "avx512", "avx2" or "ref" (scalar), the best the CPU and OS
+ * support unless SM_KERNELS=ref|avx2|avx512 chose another. Probed once, on first use. Static
+ * string. Since 0.1.0.
+ */
+SM_API const char *sm_kernels_isa(void);
+
 /* ---------------------------------------------------------------------------------------------
  * Logging
  * ------------------------------------------------------------------------------------------ */
@@ -626,10 +633,15 @@ typedef struct sm_generate_result {
     int n_generated; /**< tokens sampled (including one that ended a stop sequence;
                           not an EOS token) */
     sm_stop_reason stop_reason;
-    double prompt_ms;      /**< evaluating the prompt */
-    double first_token_ms; /**< from the call to the first token sampled */
-    double generate_ms;    /**< from the end of the prompt to the end of generation */
-    uint64_t n_bytes;      /**< bytes passed to on_piece */
+    double prompt_ms;           /**< evaluating the prompt */
+    double first_token_ms;      /**< from the call to the first token sampled */
+    double generate_ms;         /**< from the end of the prompt to the end of generation */
+    uint64_t n_bytes;           /**< bytes passed to on_piece */
+    uint64_t decode_heap_bytes; /**< heap bytes the workers' threads allocated from the first
+                                   token sampled to the end (evaluating tokens 2..n_generated,
+                                   the callbacks included): 0 when decoding allocates nothing */
+    int decode_heap_counted;    /**< 1 when decode_heap_bytes was measured (jemalloc's counters);
+                                     0 in a --with-arena-backend=malloc build */
 } sm_generate_result;
 
 /**

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: MIT */
+/* test_generate.c: sm_generate against a loop written with sm_eval and an argmax, stop
+ * sequences that span tokens, every stop reason, cancellation, errors, thread-count
+ * independence, and no heap allocation per generated token. On the built-in "small" model:
+ * one token per byte, so every piece is one byte and stops span tokens by construction. */
+#include "config.h"
+
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/builtin.h"
+#include "sm_test.h"
+#include "smallmind.h"
+
+#define MAX_TEXT 4096
+
+typedef struct sink {
+    char text[MAX_TEXT];
+    size_t len;
+    int calls;
+    int cancel_at;    /* on_piece returns nonzero on this call (0: never) */
+    int polls;        /* should_stop calls */
+    int stop_at_poll; /* should_stop returns nonzero from this call on (0: never) */
+} sink;
+
+/* Writes into a fixed buffer: the allocation test counts every byte the callbacks allocate. */
+static int on_piece(void *ud, const char *text, size_t len)
+{
+    sink *s = ud;
+    if (s->len + len <= MAX_TEXT) {
+        memcpy(s->text + s->len, text, len);
+        s->len += len;
+    }
+    s->calls++;
+    return s->cancel_at && s->calls >= s->cancel_at;
+}
+
+static int should_stop(void *ud)
+{
+    sink *s = ud;
+    s->polls++;
+    return s->stop_at_poll && s->polls >= s->stop_at_poll;
+}
+
+static sm_model *small_model(void)
+{
+    char err[256];
+    sm_model *m = NULL;
+    sm_status st = sm_cli_builtin_load("small", NULL, &m, err, sizeof err);
+    ck_assert_msg(st == SM_OK, "builtin small: %s", err);
+    return m;
+}
+
+static sm_context *make_ctx(sm_model *m, int n_threads, int n_ctx)
+{
+    sm_context_params cp;
+    sm_context_params_init(&cp);
+    cp.n_threads = n_threads;
+    cp.n_ctx = n_ctx;
+    sm_context *c = NULL;
+    ck_assert_int_eq(sm_context_create(m, &cp, &c), SM_OK);
+    return c;
+}
+
+static sm_sampler *make_sampler(const sm_model *m, float temp, uint64_t seed)
+{
+    sm_sampler_params sp;
+    sm_sampler_params_init(&sp);
+    sp.temperature = temp;
+    sp.seed = seed;
+    sm_sampler *s = NULL;
+    ck_assert_int_eq(sm_sampler_create(&sp, sm_model_n_vocab(m), &s), SM_OK);
+    return s;
+}
+
+static int tokenize(const sm_model *m, const char *text, int32_t *toks, size_t cap)
+{
+    size_t n = 0;
+    ck_assert_int_eq(sm_tokenize(m, text, strlen(text), 0, toks, cap, &n), SM_OK);
+    return (int)n;
+}
+
+/* Runs sm_generate on an empty context and returns the status; the text is in *s. */
+static sm_status generate(sm_context *c, sm_sampler *smp, const int32_t *p, int n, int n_predict,
+                          const char *const *stop, int n_stop, sink *s, sm_generate_result *r)
+{
+    sm_context_reset(c);
+    sm_generate_params gp;
+    sm_generate_params_init(&gp);
+    gp.n_predict = n_predict;
+    gp.stop = stop;
+    gp.n_stop = n_stop;
+    gp.on_piece = on_piece;
+    gp.should_stop = should_stop;
+    gp.user_data = s;
+    return sm_generate(c, smp, p, n, &gp, r);
+}
+
+static int32_t argmax(const float *l, int n)
+{
+    int32_t best = 0;
+    for (int i = 1; i < n; i++)
+        if (l[i] > l[best])
+            best = i;
+    return best;
+}
+
+/* Greedy generation equals a loop of sm_eval and an argmax, token by token, byte for byte. */
+START_TEST(test_greedy_equals_manual_loop)
+{
+    sm_model *m = small_model();
+    sm_context *c = make_ctx(m, 1, 0);
+    sm_sampler *smp = make_sampler(m, 0, 1);
+    int32_t p[64];
+    int n = tokenize(m, "Once upon", p, 64);
+    sink s = {0};
+    sm_generate_result r;
+    ck_assert_int_eq(generate(c, smp, p, n, 20, NULL, 0, &s, &r), SM_OK);
+    ck_assert_int_eq(r.stop_reason, SM_STOP_LIMIT);
+    ck_assert_int_eq(r.n_prompt, n);
+    ck_assert_int_eq(r.n_generated, 20);
+    ck_assert_uint_eq(r.n_bytes, s.len);
+
+    char want[64];
+    size_t want_len = 0;
+    sm_context_reset(c);
+    ck_assert_int_eq(sm_eval(c, p, n), SM_OK);
+    for (int i = 0; i < 20; i++) {
+        int32_t t = argmax(sm_get_logits(c, -1), sm_model_n_vocab(m));
+        size_t nb = 0;
+        ck_assert_int_eq(sm_token_to_piece(m, t, want + want_len, sizeof want - want_len, &nb),
+                         SM_OK);
+        want_len += nb;
+        if (i < 19)
+            ck_assert_int_eq(sm_eval(c, &t, 1), SM_OK);
+    }
+    ck_assert_uint_eq(s.len, want_len);
+    ck_assert_mem_eq(s.text, want, want_len);
+    /* the last token was not evaluated: nobody needs its logits */
+    ck_assert_int_eq(sm_context_n_past(c), n + 19);
+    sm_sampler_free(smp);
+    sm_context_free(c);
+    sm_model_free(m);
+}
+END_TEST
+
+/* A stop sequence taken from the middle of the unconstrained text (three one-byte tokens):
+ * the output is the text before its first occurrence, and nothing of it. */
+START_TEST(test_stop_sequence_spanning_tokens)
+{
+    sm_model *m = small_model();
+    sm_context *c = make_ctx(m, 1, 0);
+    sm_sampler *smp = make_sampler(m, 0, 1);
+    int32_t p[64];
+    int n = tokenize(m, "abc", p, 64);
+    sink full = {0};
+    sm_generate_result r;
+    ck_assert_int_eq(generate(c, smp, p, n, 40, NULL, 0, &full, &r), SM_OK);
+    ck_assert_uint_eq(full.len, 40);
+    char stop[4];
+    memcpy(stop, full.text + 20, 3);
+    stop[3] = '\0';
+    /* a NUL byte would end the stop string early; the model is seeded, so this is fixed */
+    ck_assert_uint_eq(strlen(stop), 3);
+    size_t first = 0;
+    while (memcmp(full.text + first, stop, 3) != 0)
+        first++;
+    const char *const stops[] = {"\x01\x02\x03\x04 never", stop};
+    sink s = {0};
+    ck_assert_int_eq(generate(c, smp, p, n, 40, stops, 2, &s, &r), SM_OK);
+    ck_assert_int_eq(r.stop_reason, SM_STOP_SEQUENCE);
+    ck_assert_uint_eq(s.len, first);
+    ck_assert_mem_eq(s.text, full.text, first);
+    ck_assert_int_eq(r.n_generated, (int)first + 3);
+    ck_assert_uint_eq(r.n_bytes, first);
+
+    /* a stop that never comes: everything, held-back bytes included */
+    sink all = {0};
+    ck_assert_int_eq(generate(c, smp, p, n, 40, stops, 1, &all, &r), SM_OK);
+    ck_assert_int_eq(r.stop_reason, SM_STOP_LIMIT);
+    ck_assert_uint_eq(all.len, full.len);
+    ck_assert_mem_eq(all.text, full.text, full.len);
+    sm_sampler_free(smp);
+    sm_context_free(c);
+    sm_model_free(m);
+}
+END_TEST
+
+/* A full context ends generation cleanly: the last position's token is sampled and emitted,
+ * but cannot be evaluated. */
+START_TEST(test_context_full)
+{
+    sm_model *m = small_model();
+    sm_context *c = make_ctx(m, 1, 16);
+    sm_sampler *smp = make_sampler(m, 0.8f, 3);
+    int32_t p[8];
+    int n = tokenize(m, "Hi!!", p, 8);
+    sink s = {0};
+    sm_generate_result r;
+    ck_assert_int_eq(generate(c, smp, p, n, -1, NULL, 0, &s, &r), SM_OK);
+    ck_assert_int_eq(r.stop_reason, SM_STOP_CTX_FULL);
+    ck_assert_int_eq(r.n_generated, 16 - n + 1);
+    ck_assert_int_eq(sm_context_n_past(c), 16);
+    ck_assert_uint_eq(s.len, (size_t)r.n_generated);
+    /* a prompt that fills the context exactly still yields one token */
+    int32_t full[16];
+    for (int i = 0; i < 16; i++)
+        full[i] = 'a' + i;
+    sink one = {0};
+    ck_assert_int_eq(generate(c, smp, full, 16, -1, NULL, 0, &one, &r), SM_OK);
+    ck_assert_int_eq(r.stop_reason, SM_STOP_CTX_FULL);
+    ck_assert_int_eq(r.n_generated, 1);
+    sm_sampler_free(smp);
+    sm_context_free(c);
+    sm_model_free(m);
+}
+END_TEST
+
+START_TEST(test_limits_and_cancel)
+{
+    sm_model *m = small_model();
+    sm_context *c = make_ctx(m, 1, 0);
+    sm_sampler *smp = make_sampler(m, 0.8f, 5);
+    int32_t p[8];
+    int n = tokenize(m, "xyz", p, 8);
+    sm_generate_result r;
+    sink none = {0};
+    ck_assert_int_eq(generate(c, smp, p, n, 0, NULL, 0, &none, &r), SM_OK);
+    ck_assert_int_eq(r.stop_reason, SM_STOP_LIMIT);
+    ck_assert_int_eq(r.n_generated, 0);
+    ck_assert_int_eq(none.calls, 0);
+    ck_assert_int_eq(sm_context_n_past(c), n);
+
+    /* on_piece asks to stop on its 5th call: no 6th call, and the reason says so */
+    sink s = {.cancel_at = 5};
+    ck_assert_int_eq(generate(c, smp, p, n, 30, NULL, 0, &s, &r), SM_OK);
+    ck_assert_int_eq(r.stop_reason, SM_STOP_CANCELLED);
+    ck_assert_int_eq(s.calls, 5);
+    ck_assert_int_ge(r.n_generated, 5);
+    ck_assert_int_lt(r.n_generated, 30);
+    ck_assert_uint_eq(r.n_bytes, s.len);
+
+    /* should_stop polled during the prompt: nothing generated */
+    sink q = {.stop_at_poll = 1};
+    ck_assert_int_eq(generate(c, smp, p, n, 30, NULL, 0, &q, &r), SM_OK);
+    ck_assert_int_eq(r.stop_reason, SM_STOP_CANCELLED);
+    ck_assert_int_eq(r.n_generated, 0);
+    ck_assert_int_eq(r.n_prompt, 0);
+    ck_assert_int_eq(q.calls, 0);
+    sm_sampler_free(smp);
+    sm_context_free(c);
+    sm_model_free(m);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+    sm_model *m = small_model();
+    sm_context *c = make_ctx(m, 1, 16);
+    sm_sampler *smp = make_sampler(m, 0.8f, 5);
+    int32_t p[20];
+    for (int i = 0; i < 20; i++)
+        p[i] = 'a' + i;
+    sink s = {0};
+    sm_generate_result r;
+    ck_assert_int_eq(generate(c, smp, p, 17, 5, NULL, 0, &s, &r), SM_E_RANGE);
+    ck_assert_ptr_nonnull(strstr(sm_context_errmsg(c), "17 tokens"));
+    ck_assert_ptr_nonnull(strstr(sm_context_errmsg(c), "16"));
+    ck_assert_int_eq(sm_context_n_past(c), 0);
+    ck_assert_int_eq(s.calls, 0);
+    ck_assert_int_eq(generate(c, smp, p, 0, 5, NULL, 0, &s, &r), SM_E_INVAL);
+    ck_assert_int_eq(generate(c, NULL, p, 3, 5, NULL, 0, &s, &r), SM_E_INVAL);
+    ck_assert_int_eq(sm_generate(NULL, smp, p, 3, NULL, NULL), SM_E_INVAL);
+    static const char *const empty[] = {""};
+    ck_assert_int_eq(generate(c, smp, p, 3, 5, empty, 1, &s, &r), SM_E_INVAL);
+    ck_assert_ptr_nonnull(strstr(sm_context_errmsg(c), "empty"));
+    /* a sampler for another vocabulary */
+    sm_sampler_params sp;
+    sm_sampler_params_init(&sp);
+    sm_sampler *other = NULL;
+    ck_assert_int_eq(sm_sampler_create(&sp, 1000, &other), SM_OK);
+    ck_assert_int_eq(generate(c, other, p, 3, 5, NULL, 0, &s, &r), SM_E_INVAL);
+    ck_assert_ptr_nonnull(strstr(sm_context_errmsg(c), "vocabulary"));
+    /* a token outside the vocabulary in the prompt */
+    int32_t bad[2] = {1, 256};
+    ck_assert_int_eq(generate(c, smp, bad, 2, 5, NULL, 0, &s, &r), SM_E_RANGE);
+    sm_sampler_free(other);
+    sm_sampler_free(smp);
+    sm_context_free(c);
+    sm_model_free(m);
+}
+END_TEST
+
+/* The same seed gives the same text on 1 and 2 threads (bit-identical logits), and a
+ * different seed another text. */
+START_TEST(test_seed_and_threads)
+{
+    sm_model *m = small_model();
+    int32_t p[8];
+    int n = tokenize(m, "seed", p, 8);
+    static sink t[3];
+    memset(t, 0, sizeof t);
+    sm_generate_result r;
+    for (int i = 0; i < 3; i++) {
+        sm_context *c = make_ctx(m, i == 1 ? 2 : 1, 0);
+        sm_sampler *smp = make_sampler(m, 1.0f, i == 2 ? 43 : 42);
+        ck_assert_int_eq(generate(c, smp, p, n, 40, NULL, 0, &t[i], &r), SM_OK);
+        sm_sampler_free(smp);
+        sm_context_free(c);
+    }
+    ck_assert_uint_eq(t[0].len, t[1].len);
+    ck_assert_mem_eq(t[0].text, t[1].text, t[0].len);
+    ck_assert_msg(t[0].len != t[2].len || memcmp(t[0].text, t[2].text, t[0].len) != 0,
+                  "seeds 42 and 43 gave the same 40 tokens");
+    sm_model_free(m);
+}
+END_TEST
+
+/* Decoding allocates nothing: after a warm-up generation has sized the workers' scratch for
+ * decoding, the heap bytes of every worker from the first generated token of the next
+ * generation to its end are 0, on 1 and 2 threads. */
+START_TEST(test_decode_allocates_nothing)
+{
+    sm_model *m = small_model();
+    int32_t p[8];
+    int n = tokenize(m, "alloc", p, 8);
+    for (int threads = 1; threads <= 2; threads++) {
+        sm_context *c = make_ctx(m, threads, 0);
+        sm_sampler *smp = make_sampler(m, 0.8f, 9);
+        sink s = {0};
+        sm_generate_result r8, r40;
+        sm_status st8 = generate(c, smp, p, n, 8, NULL, 0, &s, &r8);
+        sm_status st40 = generate(c, smp, p, n, 40, NULL, 0, &s, &r40);
+        ck_assert_int_eq(st8, SM_OK);
+        ck_assert_int_eq(st40, SM_OK);
+        if (!r40.decode_heap_counted) {
+            sm_sampler_free(smp);
+            sm_context_free(c);
+            continue; /* malloc arena backend: nothing to count with */
+        }
+        ck_assert_int_eq(r40.n_generated, 40);
+        ck_assert_msg(r40.decode_heap_bytes == 0,
+                      "%d threads: %llu heap bytes while decoding 40 tokens (warm-up: %llu)",
+                      threads, (unsigned long long)r40.decode_heap_bytes,
+                      (unsigned long long)r8.decode_heap_bytes);
+        sm_sampler_free(smp);
+        sm_context_free(c);
+    }
+    sm_model_free(m);
+}
+END_TEST
+
+static Suite *generate_suite(void)
+{
+    Suite *s = suite_create("generate");
+    TCase *tc = tcase_create("generate");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_greedy_equals_manual_loop);
+    tcase_add_test(tc, test_stop_sequence_spanning_tokens);
+    tcase_add_test(tc, test_context_full);
+    tcase_add_test(tc, test_limits_and_cancel);
+    tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_seed_and_threads);
+    tcase_add_test(tc, test_decode_allocates_nothing);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return sm_test_run(generate_suite());
+}
