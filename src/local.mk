@@ -80,8 +80,17 @@ libsm_cli_la_SOURCES = \
 	%D%/cli/builtin.h \
 	%D%/cli/gguf_writer.c \
 	%D%/cli/gguf_writer.h \
+	%D%/cli/escape.c \
+	%D%/cli/escape.h \
+	%D%/cli/exitcode.h \
+	%D%/cli/gen.c \
+	%D%/cli/gen.h \
 	%D%/cli/perplexity.c \
 	%D%/cli/perplexity.h \
+	%D%/cli/readfile.c \
+	%D%/cli/readfile.h \
+	%D%/cli/report.c \
+	%D%/cli/report.h \
 	%D%/cli/topology.c \
 	%D%/cli/topology.h
 libsm_cli_la_LIBADD = -lm

@@ -33,6 +33,11 @@ libsm_testutil_la_SOURCES = \
 	%D%/tiny_model_gguf.c
 libsm_testutil_la_LIBADD = libsm_cli.la -lm
 
+# Generation written with the API's low-level calls, the reference test_cli.sh holds sm-run to.
+check_PROGRAMS += tests/api_generate
+tests_api_generate_SOURCES = %D%/api_generate.c
+tests_api_generate_LDADD = libsm_cli.la libsm_core.la $(SM_DEP_LIBS)
+
 # A seeded model of any size and type as a GGUF file, for benchmarks (see tiny_model.h).
 check_PROGRAMS += tests/gen_model
 tests_gen_model_SOURCES = %D%/gen_model.c
@@ -56,6 +61,7 @@ SM_CHECK_TESTS = \
 	tests/test_model \
 	tests/test_tokenizer \
 	tests/test_textout \
+	tests/test_generate \
 	tests/test_ref_forward \
 	tests/test_forward_ref \
 	tests/test_builtin \
@@ -123,6 +129,10 @@ tests_test_model_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 tests_test_textout_SOURCES = %D%/test_textout.c %D%/sm_test.h
 tests_test_textout_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_textout_LDADD = $(SM_TEST_LIBS)
+
+tests_test_generate_SOURCES = %D%/test_generate.c %D%/sm_test.h
+tests_test_generate_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_generate_LDADD = libsm_cli.la $(SM_TEST_LIBS)
 
 tests_test_tokenizer_SOURCES = %D%/test_tokenizer.c %D%/sm_test.h
 tests_test_tokenizer_CFLAGS = $(SM_TEST_CFLAGS)

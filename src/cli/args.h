@@ -3,9 +3,13 @@
 #ifndef SM_CLI_ARGS_H
 #define SM_CLI_ARGS_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "smallmind.h"
+
+/* The most --stop options one command takes. */
+#define SM_CLI_MAX_STOP 16
 
 /* What the command line asked for. Fields are appended as sm-run learns new options. */
 typedef struct sm_cli_args {
@@ -25,6 +29,20 @@ typedef struct sm_cli_args {
     int mlock;                      /* --mlock: lock the model in RAM */
     sm_kv_type kv_type;             /* --kv-type f32|f16 */
     sm_numa_policy numa;            /* --numa none|interleave|replicate */
+    const char *prompt;             /* -p/--prompt TEXT (escapes not yet processed) */
+    int n_predict;                  /* -n/--n-predict N; -1 (default) and -2: no limit */
+    float temp;                     /* --temp F (default 0.8) */
+    int top_k;                      /* --top-k N (default 40) */
+    float top_p;                    /* --top-p F (default 0.95) */
+    float min_p;                    /* --min-p F (default 0.05) */
+    float repeat_penalty;           /* --repeat-penalty F (default 1.0) */
+    int repeat_last_n;              /* --repeat-last-n N (default 64; -1 = the context size) */
+    int64_t seed;                   /* -s/--seed N; -1 (default): a random seed, printed */
+    const char *stop[SM_CLI_MAX_STOP]; /* --stop TEXT, repeatable (escapes not processed) */
+    int n_stop;
+    const char *timings_json; /* --timings-json FILE, or "-" for stdout */
+    int verbose;              /* -v/--verbose */
+    int escape;               /* 1 (default): process \n \t ... in -p and --stop */
 } sm_cli_args;
 
 /**

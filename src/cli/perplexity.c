@@ -8,48 +8,14 @@
 
 #include "cli/perplexity.h"
 
+#include "cli/readfile.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* Reads a whole file; NULL with a message on stderr naming the file. */
-static char *read_text(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "sm-run: %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    errno = 0;
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *bigger = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    /* errno right after the failing read: EISDIR for a directory, EIO for a bad disk. */
-    int bad = ferror(f) ? (errno ? errno : EIO) : 0;
-    fclose(f);
-    if (!buf || bad) {
-        fprintf(stderr, "sm-run: %s: %s\n", path, !buf ? "out of memory" : strerror(bad));
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
 
 static int32_t *tokenize_all(const sm_model *m, const char *path, const char *text, size_t len,
                              size_t *n_out)
@@ -98,7 +64,7 @@ static double now_s(void)
 int sm_cli_perplexity(const sm_cli_args *args, sm_model *m, sm_context *ctx, size_t n_batch)
 {
     size_t len = 0, n_tok = 0;
-    char *text = read_text(args->file, &len);
+    char *text = sm_cli_read_file(args->file, &len);
     if (!text)
         return 1;
     int32_t *toks = tokenize_all(m, args->file, text, len, &n_tok);

@@ -49,15 +49,20 @@ sm_status sm_cli_print_topology(const sm_cli_args *a, FILE *out)
     sm_status st = sm_sched_create(&p, &s);
     if (st != SM_OK)
         return st;
+    sm_cli_print_plan(s, a->placement, out);
+    sm_sched_free(s);
+    return SM_OK;
+}
+
+void sm_cli_print_plan(const sm_sched *s, sm_placement placement, FILE *out)
+{
     int n = sm_sched_n_workers(s);
     fprintf(out, "topology: %s\n", sm_sched_topology_string(s));
-    fprintf(out, "workers:  %d, placement %s\n", n, placement_name(a->placement));
+    fprintf(out, "workers:  %d, placement %s\n", n, placement_name(placement));
     fprintf(out, "worker    pu  core    l3  node  victims: same node | remote\n");
     for (int i = 0; i < n; i++) {
         sm_worker_info w;
         if (sm_sched_worker_info(s, i, &w) == SM_OK)
             print_worker(out, &w, i);
     }
-    sm_sched_free(s);
-    return SM_OK;
 }
