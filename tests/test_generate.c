@@ -352,6 +352,50 @@ START_TEST(test_decode_allocates_nothing)
 }
 END_TEST
 
+/* The model's EOS token ends generation and is not emitted: the "small" model again, with EOS
+ * set to the 6th token greedy decoding produced without one (a token not seen before it). */
+START_TEST(test_eos_ends_generation)
+{
+    sm_model *m = small_model();
+    sm_context *c = make_ctx(m, 1, 0);
+    sm_sampler *smp = make_sampler(m, 0, 1);
+    int32_t p[8];
+    int n = tokenize(m, "eos?", p, 8);
+    sink full = {0};
+    sm_generate_result r;
+    ck_assert_int_eq(generate(c, smp, p, n, 30, NULL, 0, &full, &r), SM_OK);
+    sm_sampler_free(smp);
+    sm_context_free(c);
+    sm_model_free(m);
+    size_t k = 5;
+    while (k < full.len && memchr(full.text, full.text[k], k))
+        k++;
+    ck_assert_uint_lt(k, full.len);
+
+    sm_cli_builtin_spec spec = *sm_cli_builtin_find("small");
+    spec.has_eos = 1;
+    spec.eos_id = (unsigned char)full.text[k];
+    uint8_t *bytes = NULL;
+    size_t size = 0;
+    char err[256];
+    ck_assert_int_eq(sm_cli_builtin_gguf(&spec, &bytes, &size, err, sizeof err), SM_OK);
+    ck_assert_int_eq(sm_model_load_buffer(bytes, size, NULL, &m), SM_OK);
+    free(bytes);
+    ck_assert_int_eq(sm_model_token_eos(m), spec.eos_id);
+    c = make_ctx(m, 1, 0);
+    smp = make_sampler(m, 0, 1);
+    sink s = {0};
+    ck_assert_int_eq(generate(c, smp, p, n, 30, NULL, 0, &s, &r), SM_OK);
+    ck_assert_int_eq(r.stop_reason, SM_STOP_EOS);
+    ck_assert_int_eq(r.n_generated, (int)k);
+    ck_assert_uint_eq(s.len, k);
+    ck_assert_mem_eq(s.text, full.text, k);
+    sm_sampler_free(smp);
+    sm_context_free(c);
+    sm_model_free(m);
+}
+END_TEST
+
 static Suite *generate_suite(void)
 {
     Suite *s = suite_create("generate");
@@ -364,6 +408,7 @@ static Suite *generate_suite(void)
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_seed_and_threads);
     tcase_add_test(tc, test_decode_allocates_nothing);
+    tcase_add_test(tc, test_eos_ends_generation);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -237,12 +237,15 @@ static void add_keys(sm_gw *w, const sm_cli_builtin_spec *s)
     sm_gw_kv_u32(w, "gpt2.attention.head_count", (uint32_t)s->n_head);
     sm_gw_kv_f32(w, "gpt2.attention.layer_norm_epsilon", 1e-5f);
     add_vocab(w);
+    if (s->has_eos)
+        sm_gw_kv_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)s->eos_id);
 }
 
 static int spec_ok(const sm_cli_builtin_spec *s)
 {
     return s->n_vocab == 256 && s->n_ctx > 0 && s->n_embd > 0 && s->n_layer > 0 && s->n_head > 0 &&
-           s->n_embd % s->n_head == 0 && s->n_ff > 0;
+           s->n_embd % s->n_head == 0 && s->n_ff > 0 &&
+           (!s->has_eos || (s->eos_id >= 0 && s->eos_id < s->n_vocab));
 }
 
 static size_t max2(size_t a, size_t b)

@@ -22,6 +22,9 @@ typedef struct sm_cli_builtin_spec {
     int n_head;
     int n_ff;
     uint64_t seed; /* the weights are a pure function of the spec */
+    int has_eos;   /* 1: tokenizer.ggml.eos_token_id = eos_id (the built-in models have none;
+                      tests set one to see generation end on it) */
+    int32_t eos_id;
 } sm_cli_builtin_spec;
 
 /* How many built-in models there are; model 0 is the default (what sm-run runs without -m). */
