@@ -216,6 +216,32 @@ cp "$tmp/out" "$tmp/seed12345"
 expect_run "the same seed on 1 thread" 0 -p "Once upon a time" -s 12345 -n 40 -t 1
 tap_check "the same seed gives the same text on 1 and 2 threads" cmp -s "$tmp/out" "$tmp/seed12345"
 tap_check "the seed is printed on stderr" grep -q "sampler seed 12345" "$tmp/err"
+# The same on the fixture models (LLaMA with BOS first and SentencePiece, GPT-2 BPE).
+for name in llama-tiny-q8_0 gpt2-tiny-f32; do
+    fixture="${SM_FIXTURES:+$SM_FIXTURES/models/$name.gguf}"
+    if test -n "$fixture" && test -f "$fixture"; then
+        expect_run "$name -s 5 -n 30" 0 -m "$fixture" -p "Once upon a time" -s 5 -n 30
+        "$api" "$fixture" "Once upon a time" 5 30 >"$tmp/api" 2>"$tmp/api-err"
+        if test -s "$tmp/out" && cmp -s "$tmp/out" "$tmp/api"; then
+            tap_ok "$name: sm-run's stdout equals the API loop's text"
+        else
+            tap_fail "$name: sm-run's stdout equals the API loop's text" \
+                "sm-run: $(od -c "$tmp/out" | head -3)" "api: $(od -c "$tmp/api" | head -3)"
+        fi
+    else
+        tap_ok "$name: sm-run equals the API loop # SKIP no fixture models (SM_FIXTURES unset)"
+    fi
+done
+
+# Escapes in -p: "\x62" is b and "\t" a tab, so these prompts give the same tokens and text;
+# --no-escape keeps the backslashes (other tokens, so other text).
+expect_run "-p with escapes" 0 -p 'a\x62c\td' -s 3 -n 20
+cp "$tmp/out" "$tmp/escaped"
+expect_run "-p with the bytes themselves" 0 -p "$(printf 'abc\td')" -s 3 -n 20
+tap_check "-p escapes: \\x62 and \\t give the bytes they name" cmp -s "$tmp/out" "$tmp/escaped"
+expect_run "--no-escape" 0 -p 'a\x62c\td' -s 3 -n 20 --no-escape
+grep -q "prompt 9 tokens" "$tmp/err" && tap_ok "--no-escape: the 9 bytes are 9 tokens" ||
+    tap_fail "--no-escape: the 9 bytes are 9 tokens" "$(cat "$tmp/err")"
 
 # -s -1 (the default): a random seed, printed, that repeats the run when given back.
 expect_run "a random seed" 0 -p "abc" -n 30
@@ -253,11 +279,16 @@ if test "${#stop}" -eq 3; then
 else
     tap_ok "--stop spanning tokens # SKIP no three alphanumeric bytes in a row in the greedy text"
 fi
+# --stop '\n' is a newline: the output is the greedy text up to its first newline (all of it
+# when it has none).
 expect_run "--stop with an escape" 0 -p "abc" --temp 0 -n 60 --stop '\n'
-if test "$(tr -cd '\n' <"$tmp/out" | wc -c)" -eq 0; then
-    tap_ok "--stop '\\n' is a newline: none in the output"
+LC_ALL=C awk 'BEGIN { RS = "^$"; ORS = "" } { n = index($0, "\n"); print n ? substr($0, 1, n - 1) : $0 }' \
+    "$tmp/greedy" >"$tmp/want"
+if cmp -s "$tmp/out" "$tmp/want"; then
+    tap_ok "--stop '\\n' is a newline: the greedy text up to its first one ($(wc -c <"$tmp/want") bytes)"
 else
-    tap_fail "--stop '\\n' is a newline: none in the output" "$(od -c "$tmp/out" | head)"
+    tap_fail "--stop '\\n' is a newline" "got: $(od -c "$tmp/out" | head -3)" \
+        "want: $(od -c "$tmp/want" | head -3)"
 fi
 
 # -f: the prompt from a file equals the same prompt from -p.
