@@ -39,8 +39,10 @@ libsm_core_la_SOURCES += \
 	%D%/ops.c \
 	%D%/ops.h \
 	%D%/tokenize_api.c
-libsm_core_la_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS) $(UTF8PROC_CFLAGS) $(JEMALLOC_CFLAGS)
+libsm_core_la_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS) $(JEMALLOC_CFLAGS)
 libsm_core_la_LIBADD = $(SM_DEP_LIBS)
+# unicode.c's utf8proc.h (the library itself comes with SM_DEP_LIBS).
+libsm_core_la_CFLAGS += $(UTF8PROC_CFLAGS)
 
 # libsmallmind.la: the installed library (shared and static), the same objects with only the
 # SM_API symbols exported. It has no sources of its own; the empty C file only tells automake
