@@ -94,7 +94,7 @@ static const char *write_model(const mspec *s)
         sm_gw_kv_u32(w, KEY("vocab_size"), (uint32_t)s->vocab_size_key);
 #undef KEY
     if (s->n_tokens > 0) {
-        static char text[64][8];
+        static char text[64][16];
         const char *tokens[64];
         ck_assert_int_le(s->n_tokens, 64);
         for (int i = 0; i < s->n_tokens; i++) {
