@@ -2,6 +2,8 @@
 /* unicode.c: bounded UTF-8 decoding/encoding and the pre-tokenizer's character classes. */
 #include "unicode.h"
 
+#include <utf8proc.h>
+
 size_t sm_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
     unsigned char b0 = s[0];
@@ -77,22 +79,41 @@ size_t sm_utf8_encode(uint32_t cp, unsigned char out[4])
     return 0;
 }
 
-/* White_Space from Unicode's PropList.txt: short and stable since Unicode 6.3, so it is listed
- * here rather than generated (Python's unicodedata does not expose the property, and
- * str.isspace() also accepts U+001C..U+001F, which White_Space does not). */
+/* The White_Space property, from Unicode's PropList.txt: utf8proc has no accessor for it. The
+ * list has not changed since Unicode 6.3 took U+180E out. Every entry has category Cc, Zs, Zl or
+ * Zp, so only code points of those categories need the lookup. Sorted, for the early exit. */
+static const uint32_t white_space[] = {
+    0x0009, 0x000A, 0x000B, 0x000C, 0x000D, /* <control-0009>..<control-000D> */
+    0x0020,                                 /* SPACE */
+    0x0085,                                 /* <control-0085> (NEL) */
+    0x00A0,                                 /* NO-BREAK SPACE */
+    0x1680,                                 /* OGHAM SPACE MARK */
+    0x2000, 0x2001, 0x2002, 0x2003, 0x2004, /* EN QUAD..THREE-PER-EM SPACE */
+    0x2005, 0x2006, 0x2007, 0x2008, 0x2009, /* FOUR-PER-EM SPACE..THIN SPACE */
+    0x200A,                                 /* HAIR SPACE */
+    0x2028,                                 /* LINE SEPARATOR */
+    0x2029,                                 /* PARAGRAPH SEPARATOR */
+    0x202F,                                 /* NARROW NO-BREAK SPACE */
+    0x205F,                                 /* MEDIUM MATHEMATICAL SPACE */
+    0x3000,                                 /* IDEOGRAPHIC SPACE */
+};
+
 static int is_white_space(uint32_t cp)
 {
-    if (cp <= 0x20)
-        return cp == 0x20 || (cp >= 0x09 && cp <= 0x0D);
-    if (cp < 0x85)
-        return 0;
-    return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-           cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+    for (size_t i = 0; i < sizeof white_space / sizeof white_space[0] && white_space[i] <= cp; i++)
+        if (white_space[i] == cp)
+            return 1;
+    return 0;
+}
+
+const char *sm_unicode_version(void)
+{
+    return utf8proc_unicode_version();
 }
 
 sm_uclass sm_unicode_class(uint32_t cp)
 {
-    /* ASCII without the table: nearly all of most inputs */
+    /* ASCII without a library call: nearly all of most inputs */
     if (cp < 0x80) {
         if ((cp | 0x20u) >= 'a' && (cp | 0x20u) <= 'z')
             return SM_UCLASS_LETTER;
@@ -100,17 +121,27 @@ sm_uclass sm_unicode_class(uint32_t cp)
             return SM_UCLASS_NUMBER;
         return is_white_space(cp) ? SM_UCLASS_SPACE : SM_UCLASS_OTHER;
     }
-    if (is_white_space(cp))
-        return SM_UCLASS_SPACE;
-    size_t lo = 0, hi = sm_unicode_n_ranges;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cp < sm_unicode_ranges[mid].lo)
-            hi = mid;
-        else if (cp > sm_unicode_ranges[mid].hi)
-            lo = mid + 1;
-        else
-            return sm_unicode_ranges[mid].cls;
+    /* utf8proc takes an int32 and gives unassigned, surrogate and out-of-range values category
+     * Cn or Cs; checking first keeps SM_UTF8_INVALID from becoming -1 on the way. */
+    if (cp > 0x10FFFF || !utf8proc_codepoint_valid((utf8proc_int32_t)cp))
+        return SM_UCLASS_OTHER;
+    switch (utf8proc_category((utf8proc_int32_t)cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+        return SM_UCLASS_LETTER;
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+        return SM_UCLASS_NUMBER;
+    case UTF8PROC_CATEGORY_CC:
+    case UTF8PROC_CATEGORY_ZS:
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP:
+        return is_white_space(cp) ? SM_UCLASS_SPACE : SM_UCLASS_OTHER;
+    default:
+        return SM_UCLASS_OTHER;
     }
-    return SM_UCLASS_OTHER;
 }

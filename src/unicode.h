@@ -7,28 +7,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The classes the GPT-2 pre-tokenizer tells apart. */
+/* The classes the GPT-2 pre-tokenizer tells apart, from utf8proc's Unicode character database. */
 typedef enum sm_uclass {
     SM_UCLASS_OTHER = 0,  /* anything else, including bytes that are not valid UTF-8 */
-    SM_UCLASS_LETTER = 1, /* general category L* */
-    SM_UCLASS_NUMBER = 2, /* general category N* */
+    SM_UCLASS_LETTER = 1, /* general category L* (Lu Ll Lt Lm Lo) */
+    SM_UCLASS_NUMBER = 2, /* general category N* (Nd Nl No) */
     SM_UCLASS_SPACE = 3   /* the White_Space property (PropList.txt) */
 } sm_uclass;
 
-/* One range [lo, hi] of code points of one class; the table is in unicode_table.c, generated
- * by unicode_table.py. */
-typedef struct sm_urange {
-    uint32_t lo;
-    uint32_t hi;
-    sm_uclass cls;
-} sm_urange;
-
-extern const sm_urange sm_unicode_ranges[];
-extern const size_t sm_unicode_n_ranges;
-extern const char sm_unicode_version[];
+/* The version of the Unicode character database the classes come from ("15.0.0"): utf8proc's,
+ * so it follows the installed library, not this build. A static string. */
+const char *sm_unicode_version(void);
 
 /* What sm_utf8_decode reports for a byte that does not start a valid sequence. It is outside
- * the code point space, so no table matches it. */
+ * the code point space, so it has no class. */
 #define SM_UTF8_INVALID 0xFFFFFFFFu
 
 /**

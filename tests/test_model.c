@@ -29,6 +29,9 @@ typedef struct mspec {
     int64_t vocab_size_key;    /* llama.vocab_size when > 0 */
     int tied;                  /* no output.weight */
     int ff_key_zero;           /* feed_forward_length says 0 (the tensors keep n_ff) */
+    int n_tokens;              /* a llama tokenizer of this many tokens when > 0 */
+    int has_eos_key;           /* tokenizer.ggml.eos_token_id = eos_id */
+    uint32_t eos_id;
 } mspec;
 
 static mspec default_llama(void)
@@ -91,6 +94,19 @@ static const char *write_model(const mspec *s)
     if (s->vocab_size_key > 0)
         sm_gw_kv_u32(w, KEY("vocab_size"), (uint32_t)s->vocab_size_key);
 #undef KEY
+    if (s->n_tokens > 0) {
+        static char text[64][16];
+        const char *tokens[64];
+        ck_assert_int_le(s->n_tokens, 64);
+        for (int i = 0; i < s->n_tokens; i++) {
+            snprintf(text[i], sizeof text[i], "t%d", i);
+            tokens[i] = text[i];
+        }
+        sm_gw_kv_str(w, "tokenizer.ggml.model", "llama");
+        sm_gw_kv_arr_str(w, "tokenizer.ggml.tokens", tokens, (size_t)s->n_tokens);
+        if (s->has_eos_key)
+            sm_gw_kv_u32(w, "tokenizer.ggml.eos_token_id", s->eos_id);
+    }
     int64_t e = s->n_embd, hd = s->n_head ? s->n_embd / s->n_head : 1;
     int64_t kv = hd * s->n_head_kv;
     add_tensor(w, s, "token_embd.weight", s->embd_rows_ne0 ? s->embd_rows_ne0 : e, s->n_vocab);
@@ -275,6 +291,14 @@ static void m_ff0(mspec *s)
 {
     s->ff_key_zero = 1;
 }
+static void m_tokens_past_embd(mspec *s)
+{
+    s->n_tokens = 41;
+}
+static void m_eos_past_tokens(mspec *s)
+{
+    s->n_tokens = 30, s->has_eos_key = 1, s->eos_id = 30;
+}
 
 static const bad_case bad_cases[] = {
     {"n_layer 0", m_layers0, SM_E_FORMAT, "llama.block_count", "0"},
@@ -294,6 +318,10 @@ static const bad_case bad_cases[] = {
     {"unknown architecture", m_arch, SM_E_UNSUPPORTED, "general.architecture", "mamba"},
     {"block_count as string", m_key_type, SM_E_FORMAT, "llama.block_count", "string"},
     {"n_ff 0", m_ff0, SM_E_FORMAT, "feed_forward_length", "0"},
+    {"41 tokens, 40 embedding rows", m_tokens_past_embd, SM_E_FORMAT, "tokenizer.ggml.tokens",
+     "41"},
+    {"eos id = n_tokens < n_vocab", m_eos_past_tokens, SM_E_FORMAT, "tokenizer.ggml.eos_token_id",
+     "30"},
 };
 
 START_TEST(test_model_malformed)
@@ -461,6 +489,29 @@ START_TEST(test_model_load_buffer_errors)
 }
 END_TEST
 
+/* Special-token ids are checked against the tokenizer's n_tokens (test_tokenizer.c, row 16), and
+ * n_tokens against the embedding's n_vocab rows, so every id the model hands out has a row. The
+ * tokenizer may be shorter than the embedding (padded rows). */
+START_TEST(test_model_tokenizer_within_vocab)
+{
+    static const struct {
+        int n_tokens;
+        uint32_t eos;
+    } ok[] = {{40, 39}, {30, 29}};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        mspec s = default_llama();
+        s.n_tokens = ok[i].n_tokens, s.has_eos_key = 1, s.eos_id = ok[i].eos;
+        char err[512] = "";
+        sm_model *m = NULL;
+        ck_assert_msg(load(&s, err, sizeof err, &m) == SM_OK, "%d tokens: %s", s.n_tokens, err);
+        ck_assert_int_eq(sm_model_n_vocab(m), 40);
+        ck_assert_int_eq(sm_model_token_eos(m), (int32_t)ok[i].eos);
+        ck_assert_int_eq(sm_model_token_bos(m), 1); /* llama's default, which fits */
+        sm_model_free(m);
+    }
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -469,6 +520,7 @@ static Suite *model_suite(void)
     tcase_add_test(tc, test_model_load_paths);
     tcase_add_loop_test(tc, test_model_malformed, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
     tcase_add_test(tc, test_model_tied_output);
+    tcase_add_test(tc, test_model_tokenizer_within_vocab);
     suite_add_tcase(s, tc);
     TCase *tb = tcase_create("buffer");
     tcase_add_loop_test(tb, test_model_load_buffer_equals_file, 0, 4);

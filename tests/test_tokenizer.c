@@ -303,33 +303,125 @@ START_TEST(test_tokenizer_utf8_all_code_points)
 }
 END_TEST
 
-/* Classes of hand-picked code points, from the Unicode character database by hand. */
+/* Classes of hand-picked code points, looked up by hand in the Unicode character database
+ * (UnicodeData.txt's general category), none changed since Unicode 6.3. */
 START_TEST(test_tokenizer_unicode_classes)
 {
     static const struct {
         uint32_t cp;
         sm_uclass cls;
     } cases[] = {
-        {'A', SM_UCLASS_LETTER},           {'z', SM_UCLASS_LETTER},     {0xE9, SM_UCLASS_LETTER},
-        {0x416, SM_UCLASS_LETTER},         {0x4E2D, SM_UCLASS_LETTER},  {0x1D400, SM_UCLASS_LETTER},
-        {0x20000, SM_UCLASS_LETTER},       {0x2F800, SM_UCLASS_LETTER}, {0x2B0, SM_UCLASS_LETTER},
-        {'0', SM_UCLASS_NUMBER},           {0x663, SM_UCLASS_NUMBER},   {0xBD, SM_UCLASS_NUMBER},
-        {0x216B, SM_UCLASS_NUMBER},        {0xB2, SM_UCLASS_NUMBER},    {' ', SM_UCLASS_SPACE},
-        {'\t', SM_UCLASS_SPACE},           {'\r', SM_UCLASS_SPACE},     {0x0B, SM_UCLASS_SPACE},
-        {0x85, SM_UCLASS_SPACE},           {0xA0, SM_UCLASS_SPACE},     {0x2028, SM_UCLASS_SPACE},
-        {0x3000, SM_UCLASS_SPACE},         {0x200A, SM_UCLASS_SPACE},   {0x200B, SM_UCLASS_OTHER},
-        {0x1C, SM_UCLASS_OTHER},           {'!', SM_UCLASS_OTHER},      {'_', SM_UCLASS_OTHER},
-        {0x345, SM_UCLASS_OTHER},          {0x1F999, SM_UCLASS_OTHER},  {0x10FFFF, SM_UCLASS_OTHER},
-        {SM_UTF8_INVALID, SM_UCLASS_OTHER}};
+        /* letters: Lu, Ll, Lt, Lm, Lo from several scripts and planes */
+        {'A', SM_UCLASS_LETTER},
+        {'z', SM_UCLASS_LETTER},
+        {0xAA, SM_UCLASS_LETTER},    /* FEMININE ORDINAL INDICATOR, Lo */
+        {0xB5, SM_UCLASS_LETTER},    /* MICRO SIGN, Ll */
+        {0xE9, SM_UCLASS_LETTER},    /* e with acute, Ll */
+        {0x1C5, SM_UCLASS_LETTER},   /* D with small z with caron, Lt */
+        {0x2B0, SM_UCLASS_LETTER},   /* MODIFIER LETTER SMALL H, Lm */
+        {0x3B1, SM_UCLASS_LETTER},   /* GREEK SMALL LETTER ALPHA, Ll */
+        {0x416, SM_UCLASS_LETTER},   /* CYRILLIC CAPITAL LETTER ZHE, Lu */
+        {0x5D0, SM_UCLASS_LETTER},   /* HEBREW LETTER ALEF, Lo */
+        {0x627, SM_UCLASS_LETTER},   /* ARABIC LETTER ALEF, Lo */
+        {0x905, SM_UCLASS_LETTER},   /* DEVANAGARI LETTER A, Lo */
+        {0xE01, SM_UCLASS_LETTER},   /* THAI CHARACTER KO KAI, Lo */
+        {0x3005, SM_UCLASS_LETTER},  /* IDEOGRAPHIC ITERATION MARK, Lm */
+        {0x3042, SM_UCLASS_LETTER},  /* HIRAGANA LETTER A, Lo */
+        {0x4E2D, SM_UCLASS_LETTER},  /* CJK ideograph, Lo */
+        {0xAC00, SM_UCLASS_LETTER},  /* HANGUL SYLLABLE GA, Lo */
+        {0x1D400, SM_UCLASS_LETTER}, /* MATHEMATICAL BOLD CAPITAL A, Lu */
+        {0x20000, SM_UCLASS_LETTER}, /* CJK Extension B, Lo */
+        {0x2F800, SM_UCLASS_LETTER}, /* CJK compatibility ideograph, Lo */
+        /* numbers: Nd, Nl, No */
+        {'0', SM_UCLASS_NUMBER},
+        {'9', SM_UCLASS_NUMBER},
+        {0xB2, SM_UCLASS_NUMBER},    /* SUPERSCRIPT TWO, No */
+        {0xBD, SM_UCLASS_NUMBER},    /* VULGAR FRACTION ONE HALF, No */
+        {0x663, SM_UCLASS_NUMBER},   /* ARABIC-INDIC DIGIT THREE, Nd */
+        {0x966, SM_UCLASS_NUMBER},   /* DEVANAGARI DIGIT ZERO, Nd */
+        {0x16EE, SM_UCLASS_NUMBER},  /* RUNIC ARLAUG SYMBOL, Nl */
+        {0x216B, SM_UCLASS_NUMBER},  /* ROMAN NUMERAL TWELVE, Nl */
+        {0x2460, SM_UCLASS_NUMBER},  /* CIRCLED DIGIT ONE, No */
+        {0x3007, SM_UCLASS_NUMBER},  /* IDEOGRAPHIC NUMBER ZERO, Nl */
+        {0xFF10, SM_UCLASS_NUMBER},  /* FULLWIDTH DIGIT ZERO, Nd */
+        {0x10140, SM_UCLASS_NUMBER}, /* GREEK ACROPHONIC ATTIC ONE QUARTER, Nl */
+        {0x1D7CE, SM_UCLASS_NUMBER}, /* MATHEMATICAL BOLD DIGIT ZERO, Nd */
+        /* neither: spaces that are not White_Space, other controls, marks, symbols, punctuation,
+         * format, private use, unassigned and non-characters */
+        {0x00, SM_UCLASS_OTHER},
+        {0x08, SM_UCLASS_OTHER},
+        {0x0E, SM_UCLASS_OTHER},
+        {0x1C, SM_UCLASS_OTHER}, /* FILE SEPARATOR: Python's isspace() says yes, Unicode no */
+        {0x1F, SM_UCLASS_OTHER},
+        {'!', SM_UCLASS_OTHER},
+        {'_', SM_UCLASS_OTHER},
+        {0x7F, SM_UCLASS_OTHER},
+        {0x84, SM_UCLASS_OTHER},
+        {0x86, SM_UCLASS_OTHER},
+        {0xAD, SM_UCLASS_OTHER},    /* SOFT HYPHEN, Cf */
+        {0x301, SM_UCLASS_OTHER},   /* COMBINING ACUTE ACCENT, Mn */
+        {0x345, SM_UCLASS_OTHER},   /* COMBINING GREEK YPOGEGRAMMENI, Mn */
+        {0x903, SM_UCLASS_OTHER},   /* DEVANAGARI SIGN VISARGA, Mc */
+        {0x180E, SM_UCLASS_OTHER},  /* MONGOLIAN VOWEL SEPARATOR: White_Space until 6.3, now Cf */
+        {0x200B, SM_UCLASS_OTHER},  /* ZERO WIDTH SPACE, Cf */
+        {0x2060, SM_UCLASS_OTHER},  /* WORD JOINER, Cf */
+        {0x20AC, SM_UCLASS_OTHER},  /* EURO SIGN, Sc */
+        {0x3001, SM_UCLASS_OTHER},  /* IDEOGRAPHIC COMMA, Po */
+        {0xE000, SM_UCLASS_OTHER},  /* private use, Co */
+        {0xFEFF, SM_UCLASS_OTHER},  /* ZERO WIDTH NO-BREAK SPACE, Cf */
+        {0xFFFF, SM_UCLASS_OTHER},  /* non-character */
+        {0x378, SM_UCLASS_OTHER},   /* unassigned, Cn */
+        {0x1F999, SM_UCLASS_OTHER}, /* unicorn face, So */
+        {0x10FFFF, SM_UCLASS_OTHER},
+        /* not scalar values */
+        {0xD800, SM_UCLASS_OTHER},
+        {0xDFFF, SM_UCLASS_OTHER},
+        {0x110000, SM_UCLASS_OTHER},
+        {0x7FFFFFFF, SM_UCLASS_OTHER},
+        {0x80000000, SM_UCLASS_OTHER},
+        {SM_UTF8_INVALID, SM_UCLASS_OTHER},
+    };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         ck_assert_msg(sm_unicode_class(cases[i].cp) == cases[i].cls, "U+%04X: class %d, want %d",
                       (unsigned)cases[i].cp, (int)sm_unicode_class(cases[i].cp), (int)cases[i].cls);
-    /* the generated table is sorted and disjoint, as the binary search needs */
-    for (size_t i = 0; i < sm_unicode_n_ranges; i++) {
-        ck_assert_uint_le(sm_unicode_ranges[i].lo, sm_unicode_ranges[i].hi);
-        if (i > 0)
-            ck_assert_uint_gt(sm_unicode_ranges[i].lo, sm_unicode_ranges[i - 1].hi);
+}
+END_TEST
+
+/* White_Space is exactly PropList.txt's 25 code points (Unicode 6.3 and later): every one of
+ * them is a space, and no other code point is. */
+START_TEST(test_tokenizer_unicode_white_space)
+{
+    static const uint32_t ws[] = {0x09,   0x0A,   0x0B,   0x0C,   0x0D,   0x20,   0x85,
+                                  0xA0,   0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
+                                  0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028,
+                                  0x2029, 0x202F, 0x205F, 0x3000};
+    size_t n_ws = sizeof ws / sizeof ws[0], next = 0;
+    ck_assert_uint_eq(n_ws, 25);
+    for (uint32_t cp = 0; cp < 0x110000; cp++) {
+        int listed = next < n_ws && ws[next] == cp;
+        sm_uclass c = sm_unicode_class(cp);
+        ck_assert_msg((c == SM_UCLASS_SPACE) == listed, "U+%04X: class %d, White_Space %s",
+                      (unsigned)cp, (int)c, listed ? "yes" : "no");
+        next += (size_t)listed;
     }
+    ck_assert_uint_eq(next, n_ws);
+}
+END_TEST
+
+/* The reported Unicode version is the one the classes come from: characters new in Unicode 15
+ * are letters or numbers exactly when it says 15 or later. */
+START_TEST(test_tokenizer_unicode_version)
+{
+    const char *v = sm_unicode_version();
+    ck_assert_ptr_nonnull(v);
+    unsigned major = 0, minor = 0, update = 0;
+    ck_assert_msg(sscanf(v, "%u.%u.%u", &major, &minor, &update) == 3, "version '%s'", v);
+    ck_assert_msg(major >= 9, "Unicode %s: older than any utf8proc 2", v);
+    int has15 = major >= 15;
+    ck_assert_int_eq(sm_unicode_class(0x31350), has15 ? SM_UCLASS_LETTER : SM_UCLASS_OTHER);
+    ck_assert_int_eq(sm_unicode_class(0x1DF25), has15 ? SM_UCLASS_LETTER : SM_UCLASS_OTHER);
+    ck_assert_int_eq(sm_unicode_class(0x11F50), has15 ? SM_UCLASS_NUMBER : SM_UCLASS_OTHER);
+    ck_assert_int_eq(sm_unicode_class(0x1D2C0), has15 ? SM_UCLASS_NUMBER : SM_UCLASS_OTHER);
 }
 END_TEST
 
@@ -1345,6 +1437,8 @@ static Suite *tokenizer_suite(void)
     tcase_set_timeout(alg, 60);
     tcase_add_test(alg, test_tokenizer_utf8_all_code_points);
     tcase_add_test(alg, test_tokenizer_unicode_classes);
+    tcase_add_test(alg, test_tokenizer_unicode_white_space);
+    tcase_add_test(alg, test_tokenizer_unicode_version);
     tcase_add_test(alg, test_tokenizer_gpt2_pieces);
     tcase_add_test(alg, test_tokenizer_gpt2_merges_by_rank);
     tcase_add_test(alg, test_tokenizer_gpt2_pieces_to_bytes);
