@@ -301,7 +301,17 @@ static sm_model *model_new(void)
     return m;
 }
 
-sm_status sm_model_load(const char *path, const sm_model_params *params, sm_model **out)
+/* Where a model's bytes come from: a file (path) or the caller's memory (data, size). */
+typedef struct load_src {
+    const char *api; /* the entry point and its source argument, for argument errors */
+    const char *arg;
+    const char *path;
+    const void *data;
+    size_t size;
+} load_src;
+
+/* Both entry points: check the arguments, get the bytes into memory, then load_from_bytes. */
+static sm_status load(const load_src *src, const sm_model_params *params, sm_model **out)
 {
     sm_model_params defaults;
     if (!params) {
@@ -311,44 +321,35 @@ sm_status sm_model_load(const char *path, const sm_model_params *params, sm_mode
     char local_err[512];
     size_t err_len = 0;
     char *err = load_errbuf(params, local_err, sizeof local_err, &err_len);
-    if (!path || !out)
-        return sm_errbuf_set(err, err_len, SM_E_INVAL, "sm_model_load: %s is NULL",
-                             !path ? "path" : "out");
+    const char *name = src->path ? src->path : "<memory>";
+    if (!(src->path || src->data) || !out)
+        return sm_errbuf_set(err, err_len, SM_E_INVAL, "%s: %s is NULL", src->api,
+                             !(src->path || src->data) ? src->arg : "out");
     sm_model *m = model_new();
     if (!m)
-        return sm_errbuf_set(err, err_len, SM_E_NOMEM, "%s: out of memory", path);
-    sm_status st =
-        sm_mapfile_open(path, params->use_mmap, params->use_mlock, &m->file, err, err_len);
+        return sm_errbuf_set(err, err_len, SM_E_NOMEM, "%s: out of memory", name);
+    /* For a buffer use_mmap is meaningless: the bytes are already in memory, and a copy is the
+     * only way to let the caller free them. */
+    sm_status st = src->path ? sm_mapfile_open(src->path, params->use_mmap, params->use_mlock,
+                                               &m->file, err, err_len)
+                             : sm_mapfile_from_buffer(src->data, src->size, params->use_mlock, name,
+                                                      &m->file, err, err_len);
     if (st != SM_OK)
         return load_failed(m, st, err);
-    return load_from_bytes(m, path, out, err, err_len);
+    return load_from_bytes(m, name, out, err, err_len);
+}
+
+sm_status sm_model_load(const char *path, const sm_model_params *params, sm_model **out)
+{
+    load_src src = {.api = "sm_model_load", .arg = "path", .path = path};
+    return load(&src, params, out);
 }
 
 sm_status sm_model_load_buffer(const void *data, size_t size, const sm_model_params *params,
                                sm_model **out)
 {
-    static const char name[] = "<memory>";
-    sm_model_params defaults;
-    if (!params) {
-        sm_model_params_init(&defaults);
-        params = &defaults;
-    }
-    char local_err[512];
-    size_t err_len = 0;
-    char *err = load_errbuf(params, local_err, sizeof local_err, &err_len);
-    if (!data || !out)
-        return sm_errbuf_set(err, err_len, SM_E_INVAL, "sm_model_load_buffer: %s is NULL",
-                             !data ? "data" : "out");
-    sm_model *m = model_new();
-    if (!m)
-        return sm_errbuf_set(err, err_len, SM_E_NOMEM, "%s: out of memory", name);
-    /* use_mmap is meaningless here: the bytes are already in memory, and a copy is the only
-     * way to let the caller free them. */
-    sm_status st =
-        sm_mapfile_from_buffer(data, size, params->use_mlock, name, &m->file, err, err_len);
-    if (st != SM_OK)
-        return load_failed(m, st, err);
-    return load_from_bytes(m, name, out, err, err_len);
+    load_src src = {.api = "sm_model_load_buffer", .arg = "data", .data = data, .size = size};
+    return load(&src, params, out);
 }
 
 void sm_model_retain(sm_model *m)

@@ -118,11 +118,11 @@ tests_test_gguf_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_gguf_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 
 tests_test_forward_SOURCES = %D%/test_forward.c %D%/sm_test.h %D%/sm_test_region.h \
-	%D%/sm_test_forward.h
+	%D%/sm_test_forward.h %D%/sm_test_model.h %D%/sm_test_tmp.h
 tests_test_forward_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_forward_LDADD = $(SM_TEST_LIBS)
 
-tests_test_model_SOURCES = %D%/test_model.c %D%/sm_test.h %D%/sm_test_tmp.h
+tests_test_model_SOURCES = %D%/test_model.c %D%/sm_test.h %D%/sm_test_tmp.h %D%/sm_test_model.h
 tests_test_model_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_model_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 
@@ -141,7 +141,7 @@ tests_test_ref_forward_SOURCES = %D%/test_ref_forward.c %D%/sm_test.h %D%/sm_tes
 tests_test_ref_forward_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_ref_forward_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 
-tests_test_forward_ref_SOURCES = %D%/test_forward_ref.c %D%/sm_test.h %D%/sm_test_region.h %D%/sm_test_tmp.h \
+tests_test_forward_ref_SOURCES = %D%/test_forward_ref.c %D%/sm_test.h %D%/sm_test_region.h %D%/sm_test_tmp.h %D%/sm_test_model.h \
 	%D%/sm_test_forward.h
 tests_test_forward_ref_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_forward_ref_LDADD = libsm_testutil.la $(SM_TEST_LIBS) -lm

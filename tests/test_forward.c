@@ -3,6 +3,8 @@
  * shared fixture models, bit-identical logits for 1..8 threads and every kernel table, batch and
  * token-by-token evaluation agreeing, the f16 KV cache, sm_eval's errors, and decoding without
  * heap allocation. */
+#include "config.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "kernels/kernels.h"
 #include "sm_test.h"
 #include "sm_test_forward.h"
+#include "sm_test_model.h"
 #include "sm_test_region.h"
 #include "smallmind.h"
 #include "src/context.h"
@@ -86,16 +89,9 @@ static void free_logits(ref_logits *r)
 
 static sm_model *load_fixture(const char *name)
 {
-    char path[1024], err[512];
+    char path[1024];
     fixture_path(path, sizeof path, name, "gguf");
-    sm_model_params mp;
-    sm_model_params_init(&mp);
-    mp.errbuf = err;
-    mp.errbuf_len = sizeof err;
-    sm_model *m = NULL;
-    sm_status st = sm_model_load(path, &mp, &m);
-    ck_assert_msg(st == SM_OK, "%s: %s (%s)", path, sm_status_name(st), err);
-    return m;
+    return sm_test_load_model(path);
 }
 
 /* A fixture's model and its reference logits, opened and closed together. */

@@ -15,6 +15,7 @@
 #include "ref_forward.h"
 #include "sm_test.h"
 #include "sm_test_forward.h"
+#include "sm_test_model.h"
 #include "sm_test_region.h"
 #include "sm_test_tmp.h"
 #include "smallmind.h"
@@ -73,22 +74,8 @@ static sm_model *load_tiny(const sm_tm_model *tm)
     uint8_t *bytes = NULL;
     size_t size = 0;
     ck_assert_int_eq(sm_tm_gguf_bytes(tm, &bytes, &size), 0);
-    char path[512];
-    sm_test_make_temp(path, sizeof path, "sm_test_fwdref_");
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(bytes, 1, size, f), size);
-    ck_assert_int_eq(fclose(f), 0);
+    sm_model *m = sm_test_load_bytes(bytes, size, "sm_test_fwdref_");
     free(bytes);
-    char err[512];
-    sm_model_params mp;
-    sm_model_params_init(&mp);
-    mp.errbuf = err;
-    mp.errbuf_len = sizeof err;
-    sm_model *m = NULL;
-    sm_status st = sm_model_load(path, &mp, &m);
-    unlink(path);
-    ck_assert_msg(st == SM_OK, "load: %s (%s)", sm_status_name(st), err);
     return m;
 }
 

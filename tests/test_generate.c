@@ -75,6 +75,29 @@ static sm_sampler *make_sampler(const sm_model *m, float temp, uint64_t seed)
     return s;
 }
 
+/* A model, a context and a sampler, the set every test below works with. */
+typedef struct env {
+    sm_model *m;
+    sm_context *c;
+    sm_sampler *smp;
+} env;
+
+static env env_open(int n_threads, int n_ctx, float temp, uint64_t seed)
+{
+    env e;
+    e.m = small_model();
+    e.c = make_ctx(e.m, n_threads, n_ctx);
+    e.smp = make_sampler(e.m, temp, seed);
+    return e;
+}
+
+static void env_close(env *e)
+{
+    sm_sampler_free(e->smp);
+    sm_context_free(e->c);
+    sm_model_free(e->m);
+}
+
 static int tokenize(const sm_model *m, const char *text, int32_t *toks, size_t cap)
 {
     size_t n = 0;
@@ -110,14 +133,12 @@ static int32_t argmax(const float *l, int n)
 /* Greedy generation equals a loop of sm_eval and an argmax, token by token, byte for byte. */
 START_TEST(test_greedy_equals_manual_loop)
 {
-    sm_model *m = small_model();
-    sm_context *c = make_ctx(m, 1, 0);
-    sm_sampler *smp = make_sampler(m, 0, 1);
+    env e = env_open(1, 0, 0, 1);
     int32_t p[64];
-    int n = tokenize(m, "Once upon", p, 64);
+    int n = tokenize(e.m, "Once upon", p, 64);
     sink s = {0};
     sm_generate_result r;
-    ck_assert_int_eq(generate(c, smp, p, n, 20, NULL, 0, &s, &r), SM_OK);
+    ck_assert_int_eq(generate(e.c, e.smp, p, n, 20, NULL, 0, &s, &r), SM_OK);
     ck_assert_int_eq(r.stop_reason, SM_STOP_LIMIT);
     ck_assert_int_eq(r.n_prompt, n);
     ck_assert_int_eq(r.n_generated, 20);
@@ -125,24 +146,22 @@ START_TEST(test_greedy_equals_manual_loop)
 
     char want[64];
     size_t want_len = 0;
-    sm_context_reset(c);
-    ck_assert_int_eq(sm_eval(c, p, n), SM_OK);
+    sm_context_reset(e.c);
+    ck_assert_int_eq(sm_eval(e.c, p, n), SM_OK);
     for (int i = 0; i < 20; i++) {
-        int32_t t = argmax(sm_get_logits(c, -1), sm_model_n_vocab(m));
+        int32_t t = argmax(sm_get_logits(e.c, -1), sm_model_n_vocab(e.m));
         size_t nb = 0;
-        ck_assert_int_eq(sm_token_to_piece(m, t, want + want_len, sizeof want - want_len, &nb),
+        ck_assert_int_eq(sm_token_to_piece(e.m, t, want + want_len, sizeof want - want_len, &nb),
                          SM_OK);
         want_len += nb;
         if (i < 19)
-            ck_assert_int_eq(sm_eval(c, &t, 1), SM_OK);
+            ck_assert_int_eq(sm_eval(e.c, &t, 1), SM_OK);
     }
     ck_assert_uint_eq(s.len, want_len);
     ck_assert_mem_eq(s.text, want, want_len);
     /* the last token was not evaluated: nobody needs its logits */
-    ck_assert_int_eq(sm_context_n_past(c), n + 19);
-    sm_sampler_free(smp);
-    sm_context_free(c);
-    sm_model_free(m);
+    ck_assert_int_eq(sm_context_n_past(e.c), n + 19);
+    env_close(&e);
 }
 END_TEST
 
@@ -150,14 +169,12 @@ END_TEST
  * the output is the text before its first occurrence, and nothing of it. */
 START_TEST(test_stop_sequence_spanning_tokens)
 {
-    sm_model *m = small_model();
-    sm_context *c = make_ctx(m, 1, 0);
-    sm_sampler *smp = make_sampler(m, 0, 1);
+    env e = env_open(1, 0, 0, 1);
     int32_t p[64];
-    int n = tokenize(m, "abc", p, 64);
+    int n = tokenize(e.m, "abc", p, 64);
     sink full = {0};
     sm_generate_result r;
-    ck_assert_int_eq(generate(c, smp, p, n, 40, NULL, 0, &full, &r), SM_OK);
+    ck_assert_int_eq(generate(e.c, e.smp, p, n, 40, NULL, 0, &full, &r), SM_OK);
     ck_assert_uint_eq(full.len, 40);
     char stop[4];
     memcpy(stop, full.text + 20, 3);
@@ -169,7 +186,7 @@ START_TEST(test_stop_sequence_spanning_tokens)
         first++;
     const char *const stops[] = {"\x01\x02\x03\x04 never", stop};
     sink s = {0};
-    ck_assert_int_eq(generate(c, smp, p, n, 40, stops, 2, &s, &r), SM_OK);
+    ck_assert_int_eq(generate(e.c, e.smp, p, n, 40, stops, 2, &s, &r), SM_OK);
     ck_assert_int_eq(r.stop_reason, SM_STOP_SEQUENCE);
     ck_assert_uint_eq(s.len, first);
     ck_assert_mem_eq(s.text, full.text, first);
@@ -178,13 +195,11 @@ START_TEST(test_stop_sequence_spanning_tokens)
 
     /* a stop that never comes: everything, held-back bytes included */
     sink all = {0};
-    ck_assert_int_eq(generate(c, smp, p, n, 40, stops, 1, &all, &r), SM_OK);
+    ck_assert_int_eq(generate(e.c, e.smp, p, n, 40, stops, 1, &all, &r), SM_OK);
     ck_assert_int_eq(r.stop_reason, SM_STOP_LIMIT);
     ck_assert_uint_eq(all.len, full.len);
     ck_assert_mem_eq(all.text, full.text, full.len);
-    sm_sampler_free(smp);
-    sm_context_free(c);
-    sm_model_free(m);
+    env_close(&e);
 }
 END_TEST
 
@@ -192,50 +207,44 @@ END_TEST
  * but cannot be evaluated. */
 START_TEST(test_context_full)
 {
-    sm_model *m = small_model();
-    sm_context *c = make_ctx(m, 1, 16);
-    sm_sampler *smp = make_sampler(m, 0.8f, 3);
+    env e = env_open(1, 16, 0.8f, 3);
     int32_t p[8];
-    int n = tokenize(m, "Hi!!", p, 8);
+    int n = tokenize(e.m, "Hi!!", p, 8);
     sink s = {0};
     sm_generate_result r;
-    ck_assert_int_eq(generate(c, smp, p, n, -1, NULL, 0, &s, &r), SM_OK);
+    ck_assert_int_eq(generate(e.c, e.smp, p, n, -1, NULL, 0, &s, &r), SM_OK);
     ck_assert_int_eq(r.stop_reason, SM_STOP_CTX_FULL);
     ck_assert_int_eq(r.n_generated, 16 - n + 1);
-    ck_assert_int_eq(sm_context_n_past(c), 16);
+    ck_assert_int_eq(sm_context_n_past(e.c), 16);
     ck_assert_uint_eq(s.len, (size_t)r.n_generated);
     /* a prompt that fills the context exactly still yields one token */
     int32_t full[16];
     for (int i = 0; i < 16; i++)
         full[i] = 'a' + i;
     sink one = {0};
-    ck_assert_int_eq(generate(c, smp, full, 16, -1, NULL, 0, &one, &r), SM_OK);
+    ck_assert_int_eq(generate(e.c, e.smp, full, 16, -1, NULL, 0, &one, &r), SM_OK);
     ck_assert_int_eq(r.stop_reason, SM_STOP_CTX_FULL);
     ck_assert_int_eq(r.n_generated, 1);
-    sm_sampler_free(smp);
-    sm_context_free(c);
-    sm_model_free(m);
+    env_close(&e);
 }
 END_TEST
 
 START_TEST(test_limits_and_cancel)
 {
-    sm_model *m = small_model();
-    sm_context *c = make_ctx(m, 1, 0);
-    sm_sampler *smp = make_sampler(m, 0.8f, 5);
+    env e = env_open(1, 0, 0.8f, 5);
     int32_t p[8];
-    int n = tokenize(m, "xyz", p, 8);
+    int n = tokenize(e.m, "xyz", p, 8);
     sm_generate_result r;
     sink none = {0};
-    ck_assert_int_eq(generate(c, smp, p, n, 0, NULL, 0, &none, &r), SM_OK);
+    ck_assert_int_eq(generate(e.c, e.smp, p, n, 0, NULL, 0, &none, &r), SM_OK);
     ck_assert_int_eq(r.stop_reason, SM_STOP_LIMIT);
     ck_assert_int_eq(r.n_generated, 0);
     ck_assert_int_eq(none.calls, 0);
-    ck_assert_int_eq(sm_context_n_past(c), n);
+    ck_assert_int_eq(sm_context_n_past(e.c), n);
 
     /* on_piece asks to stop on its 5th call: no 6th call, and the reason says so */
     sink s = {.cancel_at = 5};
-    ck_assert_int_eq(generate(c, smp, p, n, 30, NULL, 0, &s, &r), SM_OK);
+    ck_assert_int_eq(generate(e.c, e.smp, p, n, 30, NULL, 0, &s, &r), SM_OK);
     ck_assert_int_eq(r.stop_reason, SM_STOP_CANCELLED);
     ck_assert_int_eq(s.calls, 5);
     ck_assert_int_ge(r.n_generated, 5);
@@ -244,52 +253,46 @@ START_TEST(test_limits_and_cancel)
 
     /* should_stop polled during the prompt: nothing generated */
     sink q = {.stop_at_poll = 1};
-    ck_assert_int_eq(generate(c, smp, p, n, 30, NULL, 0, &q, &r), SM_OK);
+    ck_assert_int_eq(generate(e.c, e.smp, p, n, 30, NULL, 0, &q, &r), SM_OK);
     ck_assert_int_eq(r.stop_reason, SM_STOP_CANCELLED);
     ck_assert_int_eq(r.n_generated, 0);
     ck_assert_int_eq(r.n_prompt, 0);
     ck_assert_int_eq(q.calls, 0);
-    sm_sampler_free(smp);
-    sm_context_free(c);
-    sm_model_free(m);
+    env_close(&e);
 }
 END_TEST
 
 START_TEST(test_errors)
 {
-    sm_model *m = small_model();
-    sm_context *c = make_ctx(m, 1, 16);
-    sm_sampler *smp = make_sampler(m, 0.8f, 5);
+    env e = env_open(1, 16, 0.8f, 5);
     int32_t p[20];
     for (int i = 0; i < 20; i++)
         p[i] = 'a' + i;
     sink s = {0};
     sm_generate_result r;
-    ck_assert_int_eq(generate(c, smp, p, 17, 5, NULL, 0, &s, &r), SM_E_RANGE);
-    ck_assert_ptr_nonnull(strstr(sm_context_errmsg(c), "17 tokens"));
-    ck_assert_ptr_nonnull(strstr(sm_context_errmsg(c), "16"));
-    ck_assert_int_eq(sm_context_n_past(c), 0);
+    ck_assert_int_eq(generate(e.c, e.smp, p, 17, 5, NULL, 0, &s, &r), SM_E_RANGE);
+    ck_assert_ptr_nonnull(strstr(sm_context_errmsg(e.c), "17 tokens"));
+    ck_assert_ptr_nonnull(strstr(sm_context_errmsg(e.c), "16"));
+    ck_assert_int_eq(sm_context_n_past(e.c), 0);
     ck_assert_int_eq(s.calls, 0);
-    ck_assert_int_eq(generate(c, smp, p, 0, 5, NULL, 0, &s, &r), SM_E_INVAL);
-    ck_assert_int_eq(generate(c, NULL, p, 3, 5, NULL, 0, &s, &r), SM_E_INVAL);
-    ck_assert_int_eq(sm_generate(NULL, smp, p, 3, NULL, NULL), SM_E_INVAL);
+    ck_assert_int_eq(generate(e.c, e.smp, p, 0, 5, NULL, 0, &s, &r), SM_E_INVAL);
+    ck_assert_int_eq(generate(e.c, NULL, p, 3, 5, NULL, 0, &s, &r), SM_E_INVAL);
+    ck_assert_int_eq(sm_generate(NULL, e.smp, p, 3, NULL, NULL), SM_E_INVAL);
     static const char *const empty[] = {""};
-    ck_assert_int_eq(generate(c, smp, p, 3, 5, empty, 1, &s, &r), SM_E_INVAL);
-    ck_assert_ptr_nonnull(strstr(sm_context_errmsg(c), "empty"));
+    ck_assert_int_eq(generate(e.c, e.smp, p, 3, 5, empty, 1, &s, &r), SM_E_INVAL);
+    ck_assert_ptr_nonnull(strstr(sm_context_errmsg(e.c), "empty"));
     /* a sampler for another vocabulary */
     sm_sampler_params sp;
     sm_sampler_params_init(&sp);
     sm_sampler *other = NULL;
     ck_assert_int_eq(sm_sampler_create(&sp, 1000, &other), SM_OK);
-    ck_assert_int_eq(generate(c, other, p, 3, 5, NULL, 0, &s, &r), SM_E_INVAL);
-    ck_assert_ptr_nonnull(strstr(sm_context_errmsg(c), "vocabulary"));
+    ck_assert_int_eq(generate(e.c, other, p, 3, 5, NULL, 0, &s, &r), SM_E_INVAL);
+    ck_assert_ptr_nonnull(strstr(sm_context_errmsg(e.c), "vocabulary"));
     /* a token outside the vocabulary in the prompt */
     int32_t bad[2] = {1, 256};
-    ck_assert_int_eq(generate(c, smp, bad, 2, 5, NULL, 0, &s, &r), SM_E_RANGE);
+    ck_assert_int_eq(generate(e.c, e.smp, bad, 2, 5, NULL, 0, &s, &r), SM_E_RANGE);
     sm_sampler_free(other);
-    sm_sampler_free(smp);
-    sm_context_free(c);
-    sm_model_free(m);
+    env_close(&e);
 }
 END_TEST
 

@@ -13,6 +13,7 @@
 
 #include "cli/gguf_writer.h"
 #include "sm_test.h"
+#include "sm_test_model.h"
 #include "sm_test_tmp.h"
 #include "smallmind.h"
 #include "tiny_model.h"
@@ -374,22 +375,7 @@ static void last_logits(sm_model *m, float *out)
 
 static sm_model *load_file_bytes(const uint8_t *bytes, size_t size)
 {
-    char path[256];
-    sm_test_make_temp(path, sizeof path, "sm_test_model_");
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(bytes, 1, size, f), size);
-    ck_assert_int_eq(fclose(f), 0);
-    char err[512];
-    sm_model_params mp;
-    sm_model_params_init(&mp);
-    mp.errbuf = err;
-    mp.errbuf_len = sizeof err;
-    sm_model *m = NULL;
-    sm_status st = sm_model_load(path, &mp, &m);
-    unlink(path);
-    ck_assert_msg(st == SM_OK, "load from file: %s (%s)", sm_status_name(st), err);
-    return m;
+    return sm_test_load_bytes(bytes, size, "sm_test_model_");
 }
 
 /* The same bytes from a file and from a buffer give the same model: hyper-parameters and
