@@ -3,6 +3,16 @@
 # here, never asserted in tests.
 EXTRA_DIST += %D%/README.md
 
+# sm-bench (issue 8): its parts live in a convenience library so that tests can link them.
+# libsm_bench.la holds the output formats, statistics and progress line (bench_util.c); the
+# kernel tables, --compare and the model runs append to it.
+noinst_LTLIBRARIES += libsm_bench.la
+libsm_bench_la_SOURCES = \
+	%D%/bench_util.c \
+	%D%/bench_util.h
+libsm_bench_la_CFLAGS = $(AM_CFLAGS)
+libsm_bench_la_LIBADD = -lm
+
 # `make perf` builds the benchmarks; EXTRA_PROGRAMS keeps them out of `make all` and `make check`.
 # bench_sched is SmallMind's side of the scheduler comparison; perf/sched-compare builds the
 # libgomp and oneTBB sides itself with gcc and g++, so configure needs no C++ compiler.
