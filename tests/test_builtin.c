@@ -22,7 +22,7 @@ typedef struct want_shape {
 } want_shape;
 
 static const want_shape wanted[] = {
-    {"medium", 256, 128, 256, 4, 8, 1024},
+    {"medium", 512, 128, 256, 4, 8, 1024}, /* the seed profiler's vocabulary of 512 */
     {"small", 256, 64, 128, 2, 4, 512},
 };
 enum { N_WANTED = sizeof wanted / sizeof wanted[0] };
@@ -102,7 +102,9 @@ START_TEST(test_builtin_loads_as_specified)
     ck_assert_int_ge(sm_model_meta_str(m, "general.description", buf, sizeof buf), 0);
     ck_assert_msg(strstr(buf, "synthetic") != NULL, "'%s'", buf);
     ck_assert_int_ge(sm_model_meta_str(m, "tokenizer.ggml.merges", buf, sizeof buf), 0);
-    ck_assert_str_eq(buf, "[0 string]");
+    char merges[32];
+    snprintf(merges, sizeof merges, "[%d string]", s->n_vocab - 256);
+    ck_assert_str_eq(buf, merges);
     ck_assert_int_eq(sm_model_token_bos(m), -1);
     ck_assert_int_eq(sm_model_token_eos(m), -1);
     ck_assert_int_eq(sm_model_add_bos(m), 0);
@@ -180,34 +182,101 @@ START_TEST(test_builtin_gguf_keys_and_token_spellings)
 }
 END_TEST
 
-/* Any bytes, including NUL, invalid UTF-8 and every byte value: one token per byte (the byte's
- * own id) and back to the same bytes. */
-START_TEST(test_builtin_one_token_per_byte)
+/* The merges as the programs' documentation states them (builtin.h), restated: rank k joins
+ * merge_first[k / 16] and merge_second[k % 16] into token 256 + k. */
+static const char merge_first[] = " etaoinsrhldcumfp";
+static const char merge_second[] = "etaoinsrhldcumfp";
+
+/* The rank of the pair (a, b) among a vocabulary's n_merges merges, or -1. */
+static int merge_rank(unsigned char a, unsigned char b, int n_merges)
 {
-    sm_model *m = load_ok(sm_cli_builtin_at((size_t)_i)->name, 1);
-    char text[256 + 64];
+    const char *f = a ? strchr(merge_first, a) : NULL, *g = b ? strchr(merge_second, b) : NULL;
+    if (!f || !g)
+        return -1;
+    int k = (int)(f - merge_first) * 16 + (int)(g - merge_second);
+    return k < n_merges ? k : -1;
+}
+
+/* The expected tokens of @p text by the plainest BPE: while some adjacent pair of bytes (that no
+ * merge has taken yet) has a merge, join the one of lowest rank, leftmost first. Merges only
+ * join a space or a letter to a following letter, which GPT-2's pre-tokenizer never separates,
+ * so no pre-tokenization is needed. */
+static size_t expect_tokens(const unsigned char *text, size_t len, int n_merges, int32_t *out)
+{
+    int32_t *t = out;
+    for (size_t i = 0; i < len; i++)
+        t[i] = text[i];
+    size_t n = len;
+    for (;;) {
+        int best = -1;
+        size_t at = 0;
+        for (size_t i = 0; i + 1 < n; i++) {
+            if (t[i] > 255 || t[i + 1] > 255)
+                continue;
+            int r = merge_rank((unsigned char)t[i], (unsigned char)t[i + 1], n_merges);
+            if (r >= 0 && (best < 0 || r < best)) {
+                best = r;
+                at = i;
+            }
+        }
+        if (best < 0)
+            return n;
+        t[at] = 256 + best;
+        memmove(t + at + 1, t + at + 2, (n - at - 2) * sizeof *t);
+        n--;
+    }
+}
+
+/* Any bytes, including NUL, invalid UTF-8 and every byte value, tokenize to the plain BPE's
+ * tokens (one per byte for a 256-token vocabulary) and back to the same bytes. */
+START_TEST(test_builtin_tokenize_round_trip)
+{
+    const sm_cli_builtin_spec *s = sm_cli_builtin_at((size_t)_i);
+    sm_model *m = load_ok(s->name, 1);
+    char text[256 + 128];
     size_t len = 0;
     for (int b = 0; b < 256; b++)
         text[len++] = (char)b;
-    static const char tail[] = "\xC3\x28 \xE2\x82 \xF0\x9F\x98\x80\x00 hello  world\r\n\xFF";
+    static const char tail[] = "\xC3\x28 \xE2\x82 \xF0\x9F\x98\x80\x00 hello  world\r\n\xFF"
+                               " the cat sat on the mat, it's done";
     memcpy(text + len, tail, sizeof tail - 1); /* and the NUL before " hello" */
     len += sizeof tail - 1;
-    int32_t toks[sizeof text];
+    int32_t toks[sizeof text], want[sizeof text];
     size_t n = 0;
     ck_assert_int_eq(sm_tokenize(m, text, len, 1, toks, sizeof text, &n), SM_OK);
-    ck_assert_uint_eq(n, len); /* add_bos asked, but there is no BOS */
-    for (size_t i = 0; i < len; i++)
-        ck_assert_int_eq(toks[i], (unsigned char)text[i]);
+    /* add_bos asked, but there is no BOS */
+    size_t n_want = expect_tokens((const unsigned char *)text, len, s->n_vocab - 256, want);
+    ck_assert_uint_eq(n, n_want);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(toks[i] == want[i], "%s: token %zu is %d, expected %d", s->name, i, toks[i],
+                      want[i]);
+    if (s->n_vocab > 256)
+        ck_assert_uint_lt(n, len); /* the merges did something */
     char back[sizeof text];
     size_t at = 0;
     for (size_t i = 0; i < n; i++) {
         size_t nb = 0;
         ck_assert_int_eq(sm_token_to_piece(m, toks[i], back + at, sizeof back - at, &nb), SM_OK);
-        ck_assert_uint_eq(nb, 1);
+        ck_assert_uint_eq(nb, toks[i] < 256 ? 1 : 2);
         at += nb;
     }
     ck_assert_uint_eq(at, len);
     ck_assert(memcmp(back, text, len) == 0);
+    sm_model_free(m);
+}
+END_TEST
+
+/* One case by hand, on "medium" (512 tokens: all 256 merges): " the" is ' '+'t' (rank 1, token
+ * 257) then "he": 'h' is merge_first[9], 'e' is merge_second[0], rank 144, token 400. */
+START_TEST(test_builtin_merge_by_hand)
+{
+    sm_model *m = load_ok("medium", 1);
+    int32_t toks[8];
+    size_t n = 0;
+    ck_assert_int_eq(sm_tokenize(m, " the", 4, 0, toks, 8, &n), SM_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(toks[0], 257);
+    ck_assert_int_eq(toks[1], 400);
     sm_model_free(m);
 }
 END_TEST
@@ -244,7 +313,7 @@ static void all_logits(const char *name, int n_threads, float *out)
 START_TEST(test_builtin_logits_reproducible)
 {
     const char *name = sm_cli_builtin_at((size_t)_i)->name;
-    size_t nv = 256, nl = N_EVAL * nv;
+    size_t nv = (size_t)sm_cli_builtin_at((size_t)_i)->n_vocab, nl = N_EVAL * nv;
     float *a = malloc(nl * sizeof *a), *b = malloc(nl * sizeof *b);
     ck_assert_ptr_nonnull(a);
     ck_assert_ptr_nonnull(b);
@@ -312,7 +381,8 @@ static Suite *builtin_suite(void)
     tcase_add_test(tc, test_builtin_table);
     tcase_add_loop_test(tc, test_builtin_loads_as_specified, 0, n);
     tcase_add_test(tc, test_builtin_gguf_keys_and_token_spellings);
-    tcase_add_loop_test(tc, test_builtin_one_token_per_byte, 0, n);
+    tcase_add_loop_test(tc, test_builtin_tokenize_round_trip, 0, n);
+    tcase_add_test(tc, test_builtin_merge_by_hand);
     tcase_add_loop_test(tc, test_builtin_logits_reproducible, 0, n);
     tcase_add_test(tc, test_builtin_errors);
     suite_add_tcase(s, tc);

@@ -17,7 +17,7 @@
  * build in milliseconds. Add shapes here; names must stay unique. */
 static const sm_cli_builtin_spec builtin_specs[] = {
     {.name = "medium",
-     .n_vocab = 256,
+     .n_vocab = 512,
      .n_ctx = 128,
      .n_embd = 256,
      .n_layer = 4,
@@ -197,28 +197,64 @@ static void utf8_2(unsigned cp, char out[3])
     }
 }
 
-/* tokenizer.ggml.*: token i is byte i, no merges (each byte stays its own token), all tokens
- * normal, and no BOS or EOS, so generation runs until its token budget or a stop string. */
-static void add_vocab(sm_gw *w)
+/* Tokens past the 256 bytes are two-character merges, so that a vocabulary can have the seed
+ * profiler's 512 entries and still tokenize any text: a space or one of 16 frequent English
+ * letters, then one of those letters (' ' + letter first, as GPT-2's pre-tokenizer keeps a word's
+ * leading space). Merge k (rank k) makes token 256 + k. Only merges of two bytes exist, so a
+ * text's tokens are its byte pairs merged greedily by rank: easy to predict in tests. */
+static const char merge_first[] = " etaoinsrhldcumfp";
+static const char merge_second[] = "etaoinsrhldcumfp";
+enum { N_MERGES_MAX = (sizeof merge_first - 1) * (sizeof merge_second - 1) };
+
+int sm_cli_builtin_max_vocab(void)
 {
-    char text[256][3];
-    const char *tokens[256];
-    int32_t types[256];
-    for (unsigned b = 0; b < 256; b++) {
-        utf8_2(byte_codepoint(b), text[b]);
+    return 256 + N_MERGES_MAX;
+}
+
+/* tokenizer.ggml.*: token i < 256 is byte i, tokens from 256 on are the merges above, all
+ * normal, and no BOS or EOS, so generation runs until its token budget or a stop string. */
+static int add_vocab(sm_gw *w, int n_vocab)
+{
+    size_t n_merges = (size_t)n_vocab - 256;
+    char(*text)[8] = calloc((size_t)n_vocab, sizeof *text);
+    char(*merge)[8] = calloc(n_merges + 1, sizeof *merge);
+    const char **tokens = calloc((size_t)n_vocab, sizeof *tokens);
+    const char **merges = calloc(n_merges + 1, sizeof *merges);
+    int32_t *types = calloc((size_t)n_vocab, sizeof *types);
+    int ok = text && merge && tokens && merges && types;
+    for (int b = 0; ok && b < n_vocab; b++) {
+        if (b < 256) {
+            utf8_2(byte_codepoint((unsigned)b), text[b]);
+        } else {
+            size_t k = (size_t)b - 256, ns = sizeof merge_second - 1;
+            char l[3], r[3];
+            utf8_2(byte_codepoint((unsigned char)merge_first[k / ns]), l);
+            utf8_2(byte_codepoint((unsigned char)merge_second[k % ns]), r);
+            snprintf(text[b], sizeof text[b], "%s%s", l, r);
+            snprintf(merge[k], sizeof merge[k], "%s %s", l, r);
+            merges[k] = merge[k];
+        }
         tokens[b] = text[b];
         types[b] = 1; /* llama.cpp's LLAMA_TOKEN_TYPE_NORMAL */
     }
-    sm_gw_kv_str(w, "tokenizer.ggml.model", "gpt2");
-    sm_gw_kv_str(w, "tokenizer.ggml.pre", "gpt-2");
-    sm_gw_kv_arr_str(w, "tokenizer.ggml.tokens", tokens, 256);
-    sm_gw_kv_arr_i32(w, "tokenizer.ggml.token_type", types, 256);
-    sm_gw_kv_arr_str(w, "tokenizer.ggml.merges", NULL, 0);
+    if (ok) {
+        sm_gw_kv_str(w, "tokenizer.ggml.model", "gpt2");
+        sm_gw_kv_str(w, "tokenizer.ggml.pre", "gpt-2");
+        sm_gw_kv_arr_str(w, "tokenizer.ggml.tokens", tokens, (size_t)n_vocab);
+        sm_gw_kv_arr_i32(w, "tokenizer.ggml.token_type", types, (size_t)n_vocab);
+        sm_gw_kv_arr_str(w, "tokenizer.ggml.merges", n_merges ? merges : NULL, n_merges);
+    }
+    free(text);
+    free(merge);
+    free(tokens);
+    free(merges);
+    free(types);
+    return ok ? 0 : -1;
 }
 
 /* ---- the file ----------------------------------------------------------------------------- */
 
-static void add_keys(sm_gw *w, const sm_cli_builtin_spec *s)
+static int add_keys(sm_gw *w, const sm_cli_builtin_spec *s)
 {
     char text[256];
     sm_gw_kv_str(w, "general.architecture", "gpt2");
@@ -236,15 +272,17 @@ static void add_keys(sm_gw *w, const sm_cli_builtin_spec *s)
     sm_gw_kv_u32(w, "gpt2.block_count", (uint32_t)s->n_layer);
     sm_gw_kv_u32(w, "gpt2.attention.head_count", (uint32_t)s->n_head);
     sm_gw_kv_f32(w, "gpt2.attention.layer_norm_epsilon", 1e-5f);
-    add_vocab(w);
+    if (add_vocab(w, s->n_vocab) != 0)
+        return -1;
     if (s->has_eos)
         sm_gw_kv_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)s->eos_id);
+    return 0;
 }
 
 static int spec_ok(const sm_cli_builtin_spec *s)
 {
-    return s->n_vocab == 256 && s->n_ctx > 0 && s->n_embd > 0 && s->n_layer > 0 && s->n_head > 0 &&
-           s->n_embd % s->n_head == 0 && s->n_ff > 0 &&
+    return s->n_vocab >= 256 && s->n_vocab <= 256 + N_MERGES_MAX && s->n_ctx > 0 && s->n_embd > 0 &&
+           s->n_layer > 0 && s->n_head > 0 && s->n_embd % s->n_head == 0 && s->n_ff > 0 &&
            (!s->has_eos || (s->eos_id >= 0 && s->eos_id < s->n_vocab));
 }
 
@@ -263,11 +301,12 @@ sm_status sm_cli_builtin_gguf(const sm_cli_builtin_spec *spec, uint8_t **out, si
     }
     if (!spec_ok(spec)) {
         if (err != NULL && err_len > 0)
-            snprintf(err, err_len,
-                     "built-in model '%s': n_vocab %d (must be 256), n_embd %d, n_head %d (must "
-                     "divide n_embd), n_ctx %d, n_layer %d, n_ff %d (positive)",
-                     spec->name, spec->n_vocab, spec->n_embd, spec->n_head, spec->n_ctx,
-                     spec->n_layer, spec->n_ff);
+            snprintf(
+                err, err_len,
+                "built-in model '%s': n_vocab %d (must be 256 to %d), n_embd %d, n_head %d (must "
+                "divide n_embd), n_ctx %d, n_layer %d, n_ff %d (positive)",
+                spec->name, spec->n_vocab, 256 + N_MERGES_MAX, spec->n_embd, spec->n_head,
+                spec->n_ctx, spec->n_layer, spec->n_ff);
         return SM_E_INVAL;
     }
     size_t e = (size_t)spec->n_embd;
@@ -275,8 +314,7 @@ sm_status sm_cli_builtin_gguf(const sm_cli_builtin_spec *spec, uint8_t **out, si
                           max2(3 * e * e, e * (size_t)spec->n_ff));
     gen g = {.w = sm_gw_create(3), .seed = spec->seed, .scratch = malloc(largest * sizeof(float))};
     int rc = -1;
-    if (g.w != NULL && g.scratch != NULL) {
-        add_keys(g.w, spec);
+    if (g.w != NULL && g.scratch != NULL && add_keys(g.w, spec) == 0) {
         add_tensor(&g, "token_embd.weight", spec->n_embd, spec->n_vocab, FILL_EMBD);
         add_tensor(&g, "position_embd.weight", spec->n_embd, spec->n_ctx, FILL_POS);
         for (int l = 0; l < spec->n_layer; l++)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* builtin.h: models built into the programs, so sm-run and sm-bench run with no model file and
  * no download: GPT-2 shapes with seeded random (synthetic, untrained) F32 weights and a
- * byte-level vocabulary (token i is byte i), written as GGUF in memory and loaded with
+ * byte-level vocabulary (token i < 256 is byte i; any further tokens merge two characters),
+ * written as GGUF in memory and loaded with
  * sm_model_load_buffer. Their text is noise; their cost per token is a real model's. */
 #ifndef SM_CLI_BUILTIN_H
 #define SM_CLI_BUILTIN_H
@@ -15,7 +16,7 @@
  * to the token embedding. */
 typedef struct sm_cli_builtin_spec {
     const char *name; /* "medium", "small": what sm-run -m / sm-bench take */
-    int n_vocab;      /* 256: one token per byte */
+    int n_vocab;      /* 256 (one token per byte) up to sm_cli_builtin_max_vocab() */
     int n_ctx;        /* trained context (position_embd rows) */
     int n_embd;
     int n_layer;
@@ -26,6 +27,10 @@ typedef struct sm_cli_builtin_spec {
                       tests set one to see generation end on it) */
     int32_t eos_id;
 } sm_cli_builtin_spec;
+
+/* The largest n_vocab a spec may have: 256 bytes plus the two-character merges builtin.c
+ * defines (a space or one of 16 letters, then one of the 16 letters, in rank order). */
+int sm_cli_builtin_max_vocab(void);
 
 /* How many built-in models there are; model 0 is the default (what sm-run runs without -m). */
 size_t sm_cli_builtin_count(void);
@@ -42,7 +47,8 @@ size_t sm_cli_builtin_names(char *buf, size_t buf_len);
 
 /* The GGUF file of @p spec in a malloc'd buffer (*out, *size) the caller frees.
  * @return SM_OK; SM_E_INVAL (NULL argument, or a spec whose n_head does not divide n_embd or
- *         whose n_vocab is not 256); SM_E_NOMEM. The reason is in @p err. */
+ *         whose n_vocab is outside [256, sm_cli_builtin_max_vocab()]); SM_E_NOMEM. The reason is in
+ * @p err. */
 sm_status sm_cli_builtin_gguf(const sm_cli_builtin_spec *spec, uint8_t **out, size_t *size,
                               char *err, size_t err_len);
 
