@@ -13,6 +13,21 @@ libsm_bench_la_SOURCES = \
 libsm_bench_la_CFLAGS = $(AM_CFLAGS)
 libsm_bench_la_LIBADD = -lm
 
+# The model runs: options, the runner and the result writers.
+libsm_bench_la_SOURCES += \
+	%D%/bench_args.c \
+	%D%/bench_args.h \
+	%D%/bench_model.c \
+	%D%/bench_model.h \
+	%D%/bench_result.c \
+	%D%/bench_result.h
+
+# sm-bench links the core library statically (libsm_core.la, internals included) rather than
+# libsmallmind.so, because --kernels times the kernels themselves, which are not public.
+bin_PROGRAMS += sm-bench
+sm_bench_SOURCES = %D%/sm-bench.c
+sm_bench_LDADD = libsm_bench.la libsm_cli.la libsm_core.la $(SM_DEP_LIBS) -lm
+
 # `make perf` builds the benchmarks; EXTRA_PROGRAMS keeps them out of `make all` and `make check`.
 # bench_sched is SmallMind's side of the scheduler comparison; perf/sched-compare builds the
 # libgomp and oneTBB sides itself with gcc and g++, so configure needs no C++ compiler.

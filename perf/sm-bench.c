@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* sm-bench: tokens/s of models over thread counts and placements (llama-bench's shape), kernel
+ * throughput (--kernels), and the comparison of two runs (--compare). Results on stdout; the
+ * progress line and errors on stderr. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench_args.h"
+#include "bench_model.h"
+#include "bench_result.h"
+#include "cli/exitcode.h"
+#include "smallmind.h"
+
+/* Forwards the library's log to stderr: warnings always, the rest with -v. Errors come back
+ * as a status and a message, which sm-bench prints once, naming the model. */
+static void log_to_stderr(void *user, sm_log_level level, const char *msg)
+{
+    const int *verbose = user;
+    if (level == SM_LOG_WARN || *verbose)
+        fprintf(stderr, "sm-bench: %s\n", msg);
+}
+
+static int run_models(const sm_bench_args *a)
+{
+    sm_bench_writer w = {.fmt = a->fmt,
+                         .out = stdout,
+                         .show_placement = a->n_placement > 1,
+                         .show_numa = a->n_numa > 1,
+                         .show_pin = a->n_pinning > 1};
+    size_t steps = 0;
+    for (int m = 0; m < a->n_models; m++) {
+        sm_bench_test tests[3 * SM_BENCH_MAX_LIST];
+        steps += (size_t)sm_bench_tests_for(a, a->models[m], tests,
+                                            (int)(sizeof tests / sizeof tests[0]));
+    }
+    steps *=
+        (size_t)a->n_threads * (size_t)a->n_placement * (size_t)a->n_pinning * (size_t)a->n_numa;
+    sm_bench_progress progress;
+    sm_bench_progress_init(&progress, steps, a->progress);
+    if (sm_bench_writer_begin(&w) != 0)
+        return SM_EXIT_RUNTIME;
+    int rc = SM_EXIT_OK;
+    for (int m = 0; m < a->n_models && rc == SM_EXIT_OK; m++)
+        rc = sm_bench_run_model(a, m, &w, &progress, a->fmt == SM_BENCH_MD ? stdout : stderr);
+    /* Close what was written even after a failure, so that the rows already measured stay
+     * readable (a JSON array stays an array). */
+    if (sm_bench_writer_end(&w) != 0 && rc == SM_EXIT_OK) {
+        fprintf(stderr, "sm-bench: cannot write the results\n");
+        rc = SM_EXIT_RUNTIME;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    sm_bench_args a;
+    char err[512];
+    if (sm_bench_parse(argc, argv, &a, err, sizeof err) != SM_OK) {
+        fprintf(stderr, "sm-bench: %s\n", err);
+        return SM_EXIT_USAGE;
+    }
+    if (a.help) {
+        sm_bench_print_help(stdout, "sm-bench");
+        return fflush(stdout) == 0 ? SM_EXIT_OK : SM_EXIT_RUNTIME;
+    }
+    if (a.version) {
+        printf("sm-bench (SmallMind) %s\nkernels: %s\n", sm_version_string(), sm_kernels_isa());
+        return fflush(stdout) == 0 ? SM_EXIT_OK : SM_EXIT_RUNTIME;
+    }
+    /* A closed pipe (sm-bench | head) is a write error to report, not a signal to die of. */
+    signal(SIGPIPE, SIG_IGN);
+    sm_set_log(log_to_stderr, &a.verbose);
+    return run_models(&a);
+}
