@@ -3,4 +3,5 @@
 # options that `sm-run --help` lists.
 dist_man_MANS += \
 	%D%/sm-run.1 \
+	%D%/sm-bench.1 \
 	%D%/libsmallmind.3

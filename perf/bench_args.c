@@ -475,12 +475,12 @@ sm_status sm_bench_parse(int argc, char *const argv[], sm_bench_args *out, char 
 void sm_bench_print_help(FILE *f, const char *prog)
 {
     fprintf(f,
-            "usage: %s [options]                   tokens/s of models, llama-bench style\n"
-            "       %s --kernels [options]         kernel GFLOP/s and GB/s\n"
+            "Usage: %s [OPTION]...                 tokens/s of models, llama-bench style\n"
+            "       %s --kernels [OPTION]...       kernel GFLOP/s and GB/s\n"
             "       %s --compare BASE.json NEW.json [--fail-on-regression PCT]\n\n"
             "Every combination of model, threads, placement, numa, pin and test runs; each test\n"
             "is timed -r times after a warm-up, on a fixed pseudo-random token trace "
-            "(tokenization\nand sampling are not timed).\n\noptions:\n",
+            "(tokenization\nand sampling are not timed).\n\nOptions:\n",
             prog, prog, prog);
     for (int i = 0; i < N_OPTIONS; i++) {
         const bench_option *o = &bench_options[i];
@@ -488,9 +488,11 @@ void sm_bench_print_help(FILE *f, const char *prog)
         snprintf(left, sizeof left, "%s%s--%s%s%s", o->short_name ? o->short_name : "",
                  o->short_name ? ", " : "    ", o->long_name, o->value ? " " : "",
                  o->value ? o->value : "");
-        fprintf(f, "  %-34s %s\n", left, o->help);
+        fprintf(f, "  %-30s %s\n", left, o->help);
     }
-    fprintf(f, "\nexit status: 0 success; 1 a regression beyond --fail-on-regression, or a "
-               "kernel\nthat disagreed with its reference; 2 usage; 3 a model could not be "
-               "loaded;\n4 any other failure.\n");
+    fprintf(
+        f,
+        "\nExit status: 0 success; 1 a regression beyond --fail-on-regression, or a "
+        "kernel\nthat disagreed with its reference; 2 usage; 3 a model could not be "
+        "loaded;\n4 any other failure (130 when interrupted).\nFull documentation: man sm-bench\n");
 }

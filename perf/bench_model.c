@@ -154,6 +154,7 @@ typedef struct run_env {
     sm_bench_result proto; /* the fields every test of this configuration shares */
     sm_bench_writer *w;
     sm_bench_progress *progress;
+    const volatile sig_atomic_t *interrupted;
 } run_env;
 
 static int run_test(run_env *e, const sm_bench_test *t)
@@ -173,6 +174,10 @@ static int run_test(run_env *e, const sm_bench_test *t)
         goto eval_failed;
     counters before = read_counters(e->s);
     for (int i = 0; i < a->reps; i++) {
+        if (*e->interrupted) {
+            sm_bench_progress_clear(e->progress);
+            return SM_EXIT_INTERRUPTED;
+        }
         snprintf(what, sizeof what, "%s %s t=%d %s: run %d/%d", e->name, r.test, r.n_threads,
                  r.placement, i + 1, a->reps);
         sm_bench_progress_show(e->progress, what);
@@ -233,13 +238,14 @@ static int run_config(run_env *e, const sm_bench_test *tests, int n_tests, int n
 }
 
 int sm_bench_run_model(const sm_bench_args *a, int index, sm_bench_writer *w,
-                       sm_bench_progress *progress, FILE *profile_out)
+                       sm_bench_progress *progress, FILE *profile_out,
+                       const volatile sig_atomic_t *interrupted)
 {
     (void)profile_out;
     const char *name = a->models[index];
     sm_bench_test tests[3 * SM_BENCH_MAX_LIST];
     int n_tests = sm_bench_tests_for(a, name, tests, (int)(sizeof tests / sizeof tests[0]));
-    run_env e = {.a = a, .name = name, .w = w, .progress = progress};
+    run_env e = {.a = a, .name = name, .w = w, .progress = progress, .interrupted = interrupted};
     int rc = load(a, name, &e.m);
     if (rc != SM_EXIT_OK)
         return rc;

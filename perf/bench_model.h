@@ -4,6 +4,7 @@
 #ifndef SM_PERF_BENCH_MODEL_H
 #define SM_PERF_BENCH_MODEL_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "bench_args.h"
@@ -21,10 +22,13 @@ typedef struct sm_bench_test {
 int sm_bench_tests_for(const sm_bench_args *a, const char *model, sm_bench_test *out, int cap);
 
 /* Runs every configuration and test of model @p index of @p a, streaming results to @p w.
- * @p profile_out receives --profile's report (NULL: none).
+ * @p profile_out receives --profile's report (NULL: none). @p interrupted is polled between
+ * runs (a SIGINT handler sets it): the run in progress finishes, the rest is skipped.
  * @return an exit status of sm-bench (0; 2 when a test does not fit the model's context; 3 when
- *         the model cannot be loaded; 4 on any other failure), the reason printed on stderr. */
+ *         the model cannot be loaded; 4 on any other failure; 130 when interrupted), the reason
+ *         printed on stderr. */
 int sm_bench_run_model(const sm_bench_args *a, int index, sm_bench_writer *w,
-                       sm_bench_progress *progress, FILE *profile_out);
+                       sm_bench_progress *progress, FILE *profile_out,
+                       const volatile sig_atomic_t *interrupted);
 
 #endif /* SM_PERF_BENCH_MODEL_H */

@@ -12,7 +12,19 @@
 #include "bench_model.h"
 #include "bench_result.h"
 #include "cli/exitcode.h"
+#include "sm_version.h"
 #include "smallmind.h"
+
+/* Set by the SIGINT handler, polled between timed runs: Ctrl-C ends the run in progress, closes
+ * the output (a JSON array stays valid) and exits 130. A handler can only talk to the program
+ * through a volatile sig_atomic_t with static storage, hence this one global. */
+static volatile sig_atomic_t sm_bench_interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    sm_bench_interrupted = 1;
+}
 
 /* Forwards the library's log to stderr: warnings always, the rest with -v. Errors come back
  * as a status and a message, which sm-bench prints once, naming the model. */
@@ -40,11 +52,16 @@ static int run_models(const sm_bench_args *a)
         (size_t)a->n_threads * (size_t)a->n_placement * (size_t)a->n_pinning * (size_t)a->n_numa;
     sm_bench_progress progress;
     sm_bench_progress_init(&progress, steps, a->progress);
-    if (sm_bench_writer_begin(&w) != 0)
+    if (sm_bench_writer_begin(&w) != 0) {
+        fprintf(stderr, "sm-bench: cannot write the results\n");
         return SM_EXIT_RUNTIME;
+    }
     int rc = SM_EXIT_OK;
     for (int m = 0; m < a->n_models && rc == SM_EXIT_OK; m++)
-        rc = sm_bench_run_model(a, m, &w, &progress, a->fmt == SM_BENCH_MD ? stdout : stderr);
+        rc = sm_bench_run_model(a, m, &w, &progress, a->fmt == SM_BENCH_MD ? stdout : stderr,
+                                &sm_bench_interrupted);
+    if (rc == SM_EXIT_INTERRUPTED)
+        fprintf(stderr, "sm-bench: interrupted; the finished tests are above\n");
     /* Close what was written even after a failure, so that the rows already measured stay
      * readable (a JSON array stays an array). */
     if (sm_bench_writer_end(&w) != 0 && rc == SM_EXIT_OK) {
@@ -67,11 +84,18 @@ int main(int argc, char **argv)
         return fflush(stdout) == 0 ? SM_EXIT_OK : SM_EXIT_RUNTIME;
     }
     if (a.version) {
-        printf("sm-bench (SmallMind) %s\nkernels: %s\n", sm_version_string(), sm_kernels_isa());
+        printf("sm-bench (SmallMind) %s\nlibsmallmind %s\nkernels %s\n", SM_VERSION_STRING,
+               sm_version_string(), sm_kernels_isa());
         return fflush(stdout) == 0 ? SM_EXIT_OK : SM_EXIT_RUNTIME;
     }
     /* A closed pipe (sm-bench | head) is a write error to report, not a signal to die of. */
     signal(SIGPIPE, SIG_IGN);
     sm_set_log(log_to_stderr, &a.verbose);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESETHAND | SA_RESTART; /* a second Ctrl-C kills at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
     return run_models(&a);
 }
