@@ -78,6 +78,8 @@ libsm_cli_la_SOURCES = \
 	%D%/cli/builtin.c \
 	%D%/cli/builtin.h \
 	%D%/cli/gguf_writer.c \
+	%D%/cli/tokens.c \
+	%D%/cli/tokens.h \
 	%D%/cli/gguf_writer.h \
 	%D%/cli/escape.c \
 	%D%/cli/escape.h \

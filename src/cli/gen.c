@@ -15,6 +15,7 @@
 #include "cli/escape.h"
 #include "cli/exitcode.h"
 #include "cli/readfile.h"
+#include "cli/tokens.h"
 
 typedef struct gen_io {
     const volatile sig_atomic_t *interrupted;
@@ -69,18 +70,10 @@ static char *prompt_text(const sm_cli_args *a, const char *default_prompt, size_
 
 static int32_t *tokenize(const sm_model *m, const char *text, size_t len, size_t *n)
 {
-    size_t need = 0;
-    sm_status st = sm_tokenize(m, text, len, sm_model_add_bos(m), NULL, 0, &need);
     int32_t *toks = NULL;
-    if (st == SM_OK || st == SM_E_RANGE) {
-        toks = malloc((need ? need : 1) * sizeof *toks);
-        st = toks ? sm_tokenize(m, text, len, sm_model_add_bos(m), toks, need, n) : SM_E_NOMEM;
-    }
-    if (st != SM_OK) {
+    sm_status st = sm_cli_tokenize(m, text, len, &toks, n);
+    if (st != SM_OK)
         fprintf(stderr, "sm-run: cannot tokenize the prompt: %s\n", sm_strerror(st));
-        free(toks);
-        return NULL;
-    }
     return toks;
 }
 

@@ -9,6 +9,7 @@
 #include "cli/perplexity.h"
 
 #include "cli/readfile.h"
+#include "cli/tokens.h"
 
 #include <errno.h>
 #include <math.h>
@@ -20,24 +21,10 @@
 static int32_t *tokenize_all(const sm_model *m, const char *path, const char *text, size_t len,
                              size_t *n_out)
 {
-    size_t need = 0;
-    /* One pass to learn the count (SM_E_RANGE reports it), one to fill. */
-    sm_status st = sm_tokenize(m, text, len, sm_model_add_bos(m), NULL, 0, &need);
-    if (st != SM_OK && st != SM_E_RANGE) {
+    int32_t *toks = NULL;
+    sm_status st = sm_cli_tokenize(m, text, len, &toks, n_out);
+    if (st != SM_OK)
         fprintf(stderr, "sm-run: %s: cannot tokenize: %s\n", path, sm_strerror(st));
-        return NULL;
-    }
-    int32_t *toks = malloc((need ? need : 1) * sizeof *toks);
-    if (!toks) {
-        fprintf(stderr, "sm-run: %s: out of memory for %zu tokens\n", path, need);
-        return NULL;
-    }
-    st = sm_tokenize(m, text, len, sm_model_add_bos(m), toks, need, n_out);
-    if (st != SM_OK) {
-        fprintf(stderr, "sm-run: %s: cannot tokenize: %s\n", path, sm_strerror(st));
-        free(toks);
-        return NULL;
-    }
     return toks;
 }
 
