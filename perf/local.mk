@@ -46,10 +46,6 @@ EXTRA_PROGRAMS += %D%/bench_kernels
 %C%_bench_kernels_SOURCES = %D%/bench_kernels.c %D%/bench_kernels.h %D%/common.h
 %C%_bench_kernels_LDADD = libsm_core.la $(OPENBLAS_LIBS) $(SM_DEP_LIBS)
 
-# bench_forward: load time, peak RSS, prompt and generation tokens/s through the public API.
-EXTRA_PROGRAMS += %D%/bench_forward
-%C%_bench_forward_SOURCES = %D%/bench_forward.c
-%C%_bench_forward_LDADD = libsmallmind.la
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += \
 	%D%/ref_omp.c \
