@@ -38,6 +38,8 @@ libsm_core_la_SOURCES += \
 	%D%/model.h \
 	%D%/ops.c \
 	%D%/ops.h \
+	%D%/profile.c \
+	%D%/profile.h \
 	%D%/tokenize_api.c
 
 # Generation (issue 7).
