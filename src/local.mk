@@ -88,6 +88,8 @@ libsm_cli_la_SOURCES = \
 	%D%/cli/gen.h \
 	%D%/cli/perplexity.c \
 	%D%/cli/perplexity.h \
+	%D%/cli/profile_report.c \
+	%D%/cli/profile_report.h \
 	%D%/cli/readfile.c \
 	%D%/cli/readfile.h \
 	%D%/cli/report.c \
