@@ -38,8 +38,8 @@ static void norm_rows(void *ctx, size_t t0, size_t t1, sm_arena *scratch)
     }
 }
 
-static void op_norm(sm_context *ctx, const float *src, float *dst, size_t n_tok, const float *w,
-                    const float *b)
+static inline void op_norm(sm_context *ctx, const float *src, float *dst, size_t n_tok,
+                           const float *w, const float *b)
 {
     const sm_hparams *hp = &ctx->model->hp;
     norm_job j = {.kt = ctx->ex.kt,
@@ -321,7 +321,7 @@ down:;
 /* The step */
 
 /* The token rows (and GPT-2's position rows, added), on the caller: a copy of n rows. */
-static void embed_rows(sm_context *ctx, const int32_t *tokens, size_t n)
+static inline void embed_rows(sm_context *ctx, const int32_t *tokens, size_t n)
 {
     const sm_model *m = ctx->model;
     const sm_hparams *hp = &m->hp;
@@ -340,7 +340,8 @@ static void embed_rows(sm_context *ctx, const int32_t *tokens, size_t n)
 
 /* bytes: the rows read and written; GPT-2 adds its position rows, written to a->tmp and then
  * read with x to write x again. */
-static void embed_profiled(sm_context *ctx, const int32_t *tokens, size_t n)
+__attribute__((noinline, cold)) static void embed_profiled(sm_context *ctx, const int32_t *tokens,
+                                                           size_t n)
 {
     const sm_model *m = ctx->model;
     uint64_t row = m->hp.n_embd * sizeof(float);

@@ -51,11 +51,15 @@ static void timed_range_run(void *ctx, size_t begin, size_t end, int worker)
     atomic_fetch_add_explicit(&t->busy_ns, sm_profile_now() - t0, memory_order_relaxed);
 }
 
+/* The profiled paths are kept out of line, so the ops' untimed path stays as it was without
+ * profiling: one test of ex->prof. */
+#define SM_PROFILED_PATH __attribute__((noinline, cold))
+
 /* Runs fn over [0, n) as the untimed path would (one region when @p parallel, else on the
  * caller), and returns the op's own time: the caller's wall time, less the region's sched wait,
  * which it adds to the profile. */
-static uint64_t run_timed(const sm_exec *ex, int parallel, size_t n, size_t grain, sm_range_fn fn,
-                          void *ctx)
+SM_PROFILED_PATH static uint64_t run_timed(const sm_exec *ex, int parallel, size_t n, size_t grain,
+                                           sm_range_fn fn, void *ctx)
 {
     uint64_t t0 = sm_profile_now();
     if (!parallel) {
@@ -148,7 +152,7 @@ static void mm_range(void *ctx, size_t begin, size_t end, int worker)
 
 /* The region timed, then its time given to the weight types in it in proportion to their
  * flops (a region mixes types when, say, V is Q6_K and Q, K are Q4_K), each type one call. */
-static void mm_profiled(mm_job *j, int parallel, size_t tiles)
+SM_PROFILED_PATH static void mm_profiled(mm_job *j, int parallel, size_t tiles)
 {
     uint64_t ns = run_timed(j->ex, parallel, tiles, 1, mm_range, j);
     sm_prof_op kind[6];
@@ -268,7 +272,7 @@ static void attn_range(void *ctx, size_t begin, size_t end, int worker)
 /* bytes: the layer's cache up to the last position, keys and values (each KV head is read by
  * its query heads' tasks, from cache after the first); flops: per head, query i attends to
  * pos0 + i + 1 positions, a dot product and a weighted sum of head_dim each. */
-static void attn_profiled(attn_job *j, int parallel, size_t tasks)
+SM_PROFILED_PATH static void attn_profiled(attn_job *j, int parallel, size_t tasks)
 {
     const sm_attn *a = j->a;
     uint64_t ns = run_timed(j->ex, parallel, tasks, 1, attn_range, j);
@@ -316,14 +320,21 @@ static size_t rows_grain(const sm_exec *ex, size_t n_tok)
     return div_up(n_tok, 4 * (size_t)ex->n_workers);
 }
 
+SM_PROFILED_PATH static void rows_profiled(rows_job *j, const sm_rows_op *op, int parallel,
+                                           size_t n_tok)
+{
+    const sm_exec *ex = j->ex;
+    uint64_t ns = run_timed(ex, parallel, n_tok, rows_grain(ex, n_tok), rows_range, j);
+    sm_profile_add(ex->prof, op->kind, ns, (uint64_t)n_tok * op->bytes_per_token, 0);
+}
+
 void sm_op_rows(const sm_exec *ex, const sm_rows_op *op, size_t n_tok, void *ctx)
 {
     rows_job j = {.ex = ex, .fn = op->fn, .ctx = ctx};
     int parallel =
         n_tok * op->work_per_token >= ex->fork_min_work && ex->n_workers > 1 && n_tok > 1;
     if (ex->prof) {
-        uint64_t ns = run_timed(ex, parallel, n_tok, rows_grain(ex, n_tok), rows_range, &j);
-        sm_profile_add(ex->prof, op->kind, ns, (uint64_t)n_tok * op->bytes_per_token, 0);
+        rows_profiled(&j, op, parallel, n_tok);
     } else if (parallel) {
         sm_parallel_for(ex->sched, 0, n_tok, rows_grain(ex, n_tok), rows_range, &j);
     } else {
