@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/builtin.h"
 #include "cli/profile_report.h"
 #include "kernels/kernels.h"
 #include "ref_quant.h"
@@ -417,6 +418,45 @@ START_TEST(test_profile_counts_match_shapes)
 }
 END_TEST
 
+/* The counters are taken at create: decoding with profiling on still allocates nothing (after
+ * a warm-up generation has sized the workers' scratch), on 1 and 2 threads, with a built-in
+ * model as sm-bench runs it. */
+START_TEST(test_profile_decode_allocates_nothing)
+{
+    sm_model *m = NULL;
+    char err[256];
+    ck_assert_msg(sm_cli_builtin_load("small", NULL, &m, err, sizeof err) == SM_OK, "%s", err);
+    const int32_t prompt[] = {'p', 'r', 'o', 'f'}; /* token i is byte i */
+    for (int threads = 1; threads <= 2; threads++) {
+        sm_context_params cp;
+        sm_context_params_init(&cp);
+        cp.n_threads = threads;
+        cp.profile = 1;
+        sm_context *c = NULL;
+        ck_assert_int_eq(sm_context_create(m, &cp, &c), SM_OK);
+        sm_sampler *smp = NULL;
+        ck_assert_int_eq(sm_sampler_create(NULL, sm_model_n_vocab(m), &smp), SM_OK);
+        sm_generate_params gp;
+        sm_generate_params_init(&gp);
+        sm_generate_result r;
+        for (int n_predict = 8; n_predict <= 40; n_predict += 32) {
+            gp.n_predict = n_predict;
+            sm_context_reset(c);
+            ck_assert_int_eq(sm_generate(c, smp, prompt, 4, &gp, &r), SM_OK);
+        }
+        ck_assert_int_eq(r.n_generated, 40);
+        ck_assert_uint_gt(sm_context_profile(c, NULL, 0), 0);
+        if (r.decode_heap_counted)
+            ck_assert_msg(r.decode_heap_bytes == 0,
+                          "%d threads: %llu heap bytes decoding 40 tokens", threads,
+                          (unsigned long long)r.decode_heap_bytes);
+        sm_sampler_free(smp);
+        sm_context_free(c);
+    }
+    sm_model_free(m);
+}
+END_TEST
+
 /* A region of an F32 and a Q8_0 matrix of the same shape: one call of each type, their
  * weights' bytes and flops, and the region's time split evenly (equal flops). */
 START_TEST(test_profile_mixed_region_split)
@@ -649,6 +689,7 @@ static Suite *profile_suite(void)
     tcase_add_test(tc, test_profile_off_has_no_entries);
     tcase_add_loop_test(tc, test_profile_logits_bit_identical, 0, N_CASES);
     tcase_add_loop_test(tc, test_profile_counts_match_shapes, 0, 2 * N_CASES);
+    tcase_add_test(tc, test_profile_decode_allocates_nothing);
     suite_add_tcase(s, tc);
     TCase *tb = tcase_create("bookkeeping");
     tcase_add_test(tb, test_profile_mixed_region_split);
