@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* context.c: sm_context: creation (every buffer sized once, in one arena on worker 0's node),
- * sm_eval's checks and its cut into steps of n_batch tokens, and the logits. */
+ * sm_eval's checks and its cut into steps of n_batch tokens, the logits, and the profile's
+ * readers (the counters are profile.c's). */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "sched/mem.h"
 #include "src/context.h"
 #include "src/log.h"
+#include "src/profile.h"
 
 /* The default most tokens per step: big enough that prefill runs as GEMM tiles of 64 tokens on
  * every worker, small enough that the activations of a step stay a few MiB for small models. */
@@ -170,6 +172,8 @@ static sm_status check_params(const sm_model *m, const sm_context_params *p, cha
                SM_E_INVAL;
     if (p->n_threads < 0)
         return snprintf(err, len, "n_threads %d: must be >= 0", p->n_threads), SM_E_INVAL;
+    if (p->profile != 0 && p->profile != 1)
+        return snprintf(err, len, "profile %d: must be 0 or 1", p->profile), SM_E_INVAL;
     return SM_OK;
 }
 
@@ -222,6 +226,10 @@ sm_status sm_context_create(sm_model *model, const sm_context_params *params, sm
         goto fail;
     if ((st = make_arena(ctx, wi.node)) != SM_OK)
         goto fail;
+    if (params->profile && (st = sm_profile_create(hp->n_layer, &ctx->ex.prof)) != SM_OK) {
+        fail_with(ctx, st, "context: out of memory for the profile of %zu layers", hp->n_layer);
+        goto fail;
+    }
     if ((st = place_weights(ctx, params->numa)) != SM_OK)
         goto fail;
     if ((st = sm_arena_create(sm_sched_mem(ctx->sched), "inline scratch", wi.node,
@@ -243,6 +251,7 @@ void sm_context_free(sm_context *ctx)
         return;
     sm_arena_free(ctx->ex.inline_scratch);
     sm_arena_free(ctx->arena);
+    sm_profile_free(ctx->ex.prof);
     sm_placed_free(ctx->placed);
     sm_place_plan_free(ctx->plan);
     if (ctx->own_sched)
@@ -290,6 +299,19 @@ sm_status sm_context_mem_stats(const sm_context *ctx, sm_context_mem *out)
         .weight_copy_bytes = sm_placed_copy_bytes(ctx->placed),
     };
     return SM_OK;
+}
+
+size_t sm_context_profile(const sm_context *ctx, sm_profile_entry *out, size_t cap)
+{
+    if (!ctx || !ctx->ex.prof)
+        return 0;
+    return sm_profile_copy(ctx->ex.prof, out, out ? cap : 0);
+}
+
+void sm_context_profile_reset(sm_context *ctx)
+{
+    if (ctx && ctx->ex.prof)
+        sm_profile_reset(ctx->ex.prof);
 }
 
 void sm_context_set_fork_min_work(sm_context *ctx, size_t work)

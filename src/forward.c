@@ -38,8 +38,8 @@ static void norm_rows(void *ctx, size_t t0, size_t t1, sm_arena *scratch)
     }
 }
 
-static void op_norm(sm_context *ctx, const float *src, float *dst, size_t n_tok, const float *w,
-                    const float *b)
+static inline void op_norm(sm_context *ctx, const float *src, float *dst, size_t n_tok,
+                           const float *w, const float *b)
 {
     const sm_hparams *hp = &ctx->model->hp;
     norm_job j = {.kt = ctx->ex.kt,
@@ -50,7 +50,11 @@ static void op_norm(sm_context *ctx, const float *src, float *dst, size_t n_tok,
                   .w = w,
                   .b = b,
                   .eps = hp->norm_eps};
-    sm_op_rows(&ctx->ex, n_tok, 4 * hp->n_embd, norm_rows, &j);
+    sm_rows_op op = {.fn = norm_rows,
+                     .work_per_token = 4 * hp->n_embd,
+                     .kind = SM_PROF_NORM,
+                     .bytes_per_token = 2 * hp->n_embd * sizeof(float)};
+    sm_op_rows(&ctx->ex, &op, n_tok, &j);
 }
 
 /* Quantization of rows of an f32 input for the matmul kernels' x type. */
@@ -105,7 +109,11 @@ static void x_for(sm_context *ctx, xin *in, const sm_weight *w, size_t n_tok, co
                        .dst = buf,
                        .dst_stride = stride,
                        .xtype = xt};
-        sm_op_rows(&ctx->ex, n_tok, 2 * in->n, quant_rows, &j);
+        sm_rows_op op = {.fn = quant_rows,
+                         .work_per_token = 2 * in->n,
+                         .kind = SM_PROF_QUANTIZE,
+                         .bytes_per_token = in->n * sizeof(float) + sm_type_row_bytes(xt, in->n)};
+        sm_op_rows(&ctx->ex, &op, n_tok, &j);
         *have = 1;
     }
     *x = buf;
@@ -162,6 +170,22 @@ static void rope_cache_rows(void *c, size_t t0, size_t t1, sm_arena *scratch)
         sm_rope_cache(j->pos0 + t, j->hp->n_rot, j->hp->rope_base, j->cs + t * j->hp->n_rot);
 }
 
+/* SwiGLU on its own, when gate and up could not share a tile: ff = silu(ff) * ff2. */
+typedef struct swiglu_job {
+    const sm_kernels *kt;
+    float *ff;
+    const float *ff2;
+    size_t n_ff;
+} swiglu_job;
+
+static void swiglu_rows(void *c, size_t t0, size_t t1, sm_arena *scratch)
+{
+    (void)scratch;
+    const swiglu_job *j = c;
+    for (size_t t = t0; t < t1; t++)
+        j->kt->swiglu(j->n_ff, j->ff + t * j->n_ff, j->ff2 + t * j->n_ff, j->ff + t * j->n_ff);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Blocks */
 
@@ -195,11 +219,20 @@ static void attention_block(sm_context *ctx, size_t il, size_t n)
 
     if (m->arch == SM_ARCH_LLAMA || ctx->kv.f16) {
         qk_job j = {.ctx = ctx, .k = k, .v = v, .kv_stride = hp->n_kv_dim};
+        /* RoPE reads and writes the rows of q and k; the f16 store reads k and v and writes
+         * half as many bytes. */
+        size_t f = sizeof(float), kvd = hp->n_kv_dim;
+        int rope = m->arch == SM_ARCH_LLAMA;
+        sm_rows_op op = {.fn = qk_rows,
+                         .work_per_token = 4 * (hp->n_embd + kvd),
+                         .kind = rope ? SM_PROF_ROPE : SM_PROF_KV_STORE,
+                         .bytes_per_token = (rope ? 2 * (hp->n_embd + kvd) * f : 0) +
+                                            (ctx->kv.f16 ? 2 * kvd * (f + 2) : 0)};
         if (ctx->kv.f16) {
             j.ck = cache_row(&ctx->kv, ctx->kv.k, il, pos0, hp->n_kv_dim);
             j.cv = cache_row(&ctx->kv, ctx->kv.v, il, pos0, hp->n_kv_dim);
         }
-        sm_op_rows(&ctx->ex, n, 4 * (hp->n_embd + hp->n_kv_dim), qk_rows, &j);
+        sm_op_rows(&ctx->ex, &op, n, &j);
     }
 
     sm_attn at = {.n_head = hp->n_head,
@@ -254,9 +287,12 @@ static void ffn_block(sm_context *ctx, size_t il, size_t n)
             x_for(ctx, &in, gu[0].w, n, &gu[0].x, &gu[0].x_stride);
             x_for(ctx, &in, gu[1].w, n, &gu[1].x, &gu[1].x_stride);
             sm_op_matmuls(&ctx->ex, gu, 2, n);
-            for (size_t t = 0; t < n; t++)
-                ctx->ex.kt->swiglu(hp->n_ff, a->ff + t * hp->n_ff, a->ff2 + t * hp->n_ff,
-                                   a->ff + t * hp->n_ff);
+            swiglu_job sj = {.kt = ctx->ex.kt, .ff = a->ff, .ff2 = a->ff2, .n_ff = hp->n_ff};
+            sm_rows_op op = {.fn = swiglu_rows,
+                             .work_per_token = 4 * hp->n_ff,
+                             .kind = SM_PROF_ACTIVATION,
+                             .bytes_per_token = 3 * hp->n_ff * sizeof(float)};
+            sm_op_rows(&ctx->ex, &op, n, &sj);
             goto down;
         }
     } else {
@@ -284,7 +320,8 @@ down:;
 /* ------------------------------------------------------------------------------------------ */
 /* The step */
 
-static void embed(sm_context *ctx, const int32_t *tokens, size_t n)
+/* The token rows (and GPT-2's position rows, added), on the caller: a copy of n rows. */
+static inline void embed_rows(sm_context *ctx, const int32_t *tokens, size_t n)
 {
     const sm_model *m = ctx->model;
     const sm_hparams *hp = &m->hp;
@@ -298,10 +335,41 @@ static void embed(sm_context *ctx, const int32_t *tokens, size_t n)
         sm_kernels_embed(kt, m->pos_embd.type, m->pos_embd.data, m->pos_embd.row_bytes, hp->n_embd,
                          a->pos, n, a->tmp, hp->n_embd);
         kt->add(n * hp->n_embd, a->x, a->tmp, a->x);
-    } else {
+    }
+}
+
+/* bytes: the rows read and written; GPT-2 adds its position rows, written to a->tmp and then
+ * read with x to write x again. */
+__attribute__((noinline, cold)) static void embed_profiled(sm_context *ctx, const int32_t *tokens,
+                                                           size_t n)
+{
+    const sm_model *m = ctx->model;
+    uint64_t row = m->hp.n_embd * sizeof(float);
+    uint64_t bytes = n * (m->tok_embd.row_bytes + row);
+    if (m->arch == SM_ARCH_GPT2)
+        bytes += n * (m->pos_embd.row_bytes + row + 3 * row);
+    uint64_t t0 = sm_profile_now();
+    embed_rows(ctx, tokens, n);
+    sm_profile_add(ctx->ex.prof, SM_PROF_EMBED, sm_profile_now() - t0, bytes, 0);
+}
+
+static void embed(sm_context *ctx, const int32_t *tokens, size_t n)
+{
+    const sm_model *m = ctx->model;
+    const sm_hparams *hp = &m->hp;
+    sm_acts *a = &ctx->a;
+    if (ctx->ex.prof)
+        embed_profiled(ctx, tokens, n);
+    else
+        embed_rows(ctx, tokens, n);
+    if (m->arch == SM_ARCH_LLAMA) {
         rope_job j = {.hp = hp, .cs = a->rope_cs, .pos0 = ctx->n_past};
         /* sin and cos in double cost ~40 ns a pair */
-        sm_op_rows(&ctx->ex, n, 20 * hp->n_rot, rope_cache_rows, &j);
+        sm_rows_op op = {.fn = rope_cache_rows,
+                         .work_per_token = 20 * hp->n_rot,
+                         .kind = SM_PROF_ROPE,
+                         .bytes_per_token = hp->n_rot * sizeof(float)};
+        sm_op_rows(&ctx->ex, &op, n, &j);
     }
 }
 
@@ -319,13 +387,23 @@ static void logits(sm_context *ctx, size_t n)
     sm_op_matmuls(&ctx->ex, &o, 1, rows);
 }
 
+/* Tells the profile which block the next ops belong to (-1: outside the blocks). */
+static void prof_layer(sm_context *ctx, int layer)
+{
+    if (ctx->ex.prof)
+        ctx->ex.prof->layer = layer;
+}
+
 sm_status sm_forward(sm_context *ctx, const int32_t *tokens, size_t n)
 {
+    prof_layer(ctx, -1);
     embed(ctx, tokens, n);
     for (size_t il = 0; il < ctx->model->hp.n_layer; il++) {
+        prof_layer(ctx, (int)il);
         attention_block(ctx, il, n);
         ffn_block(ctx, il, n);
     }
+    prof_layer(ctx, -1);
     logits(ctx, n);
     /* Scratch exhaustion in a task cannot stop the region; it is reported here. */
     for (int w = -1; w < ctx->ex.n_workers; w++) {

@@ -38,6 +38,8 @@ libsm_core_la_SOURCES += \
 	%D%/model.h \
 	%D%/ops.c \
 	%D%/ops.h \
+	%D%/profile.c \
+	%D%/profile.h \
 	%D%/tokenize_api.c
 
 # Generation (issue 7).
@@ -88,6 +90,8 @@ libsm_cli_la_SOURCES = \
 	%D%/cli/gen.h \
 	%D%/cli/perplexity.c \
 	%D%/cli/perplexity.h \
+	%D%/cli/profile_report.c \
+	%D%/cli/profile_report.h \
 	%D%/cli/readfile.c \
 	%D%/cli/readfile.h \
 	%D%/cli/report.c \

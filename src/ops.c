@@ -3,6 +3,8 @@
  * x token block), attention tasks per (head, query block), per-token row operations. */
 #include "src/ops.h"
 
+#include <stdatomic.h>
+
 #include "alloc/place.h"
 #include "sched/mem.h"
 #include "sched/parallel.h"
@@ -26,6 +28,50 @@ static size_t div_up(size_t a, size_t b)
 static sm_arena *scratch_of(const sm_exec *ex, int worker)
 {
     return worker < 0 ? ex->inline_scratch : sm_sched_scratch(ex->sched, worker);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Profiling (only when ex->prof is set; profile.h) */
+
+/* A range body wrapped with a clock read on each side, summing the ranges' times over every
+ * worker: the busy time the profile splits a region's wall time by. */
+typedef struct timed_range {
+    sm_range_fn fn;
+    void *ctx;
+    _Atomic uint64_t busy_ns;
+} timed_range;
+
+static void timed_range_run(void *ctx, size_t begin, size_t end, int worker)
+{
+    timed_range *t = ctx;
+    uint64_t t0 = sm_profile_now();
+    t->fn(t->ctx, begin, end, worker);
+    /* Relaxed: the region's join, which must publish the ranges' outputs to the caller
+     * anyway, also orders these adds before run_timed reads the sum. */
+    atomic_fetch_add_explicit(&t->busy_ns, sm_profile_now() - t0, memory_order_relaxed);
+}
+
+/* The profiled paths are kept out of line, so the ops' untimed path stays as it was without
+ * profiling: one test of ex->prof. */
+#define SM_PROFILED_PATH __attribute__((noinline, cold))
+
+/* Runs fn over [0, n) as the untimed path would (one region when @p parallel, else on the
+ * caller), and returns the op's own time: the caller's wall time, less the region's sched wait,
+ * which it adds to the profile. */
+SM_PROFILED_PATH static uint64_t run_timed(const sm_exec *ex, int parallel, size_t n, size_t grain,
+                                           sm_range_fn fn, void *ctx)
+{
+    uint64_t t0 = sm_profile_now();
+    if (!parallel) {
+        fn(ctx, 0, n, -1);
+        return sm_profile_now() - t0;
+    }
+    timed_range t = {.fn = fn, .ctx = ctx};
+    atomic_init(&t.busy_ns, 0);
+    sm_parallel_for(ex->sched, 0, n, grain, timed_range_run, &t);
+    uint64_t wall = sm_profile_now() - t0;
+    return sm_profile_region(ex->prof, wall, atomic_load_explicit(&t.busy_ns, memory_order_relaxed),
+                             ex->n_workers);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -104,6 +150,33 @@ static void mm_range(void *ctx, size_t begin, size_t end, int worker)
         mm_tile(ctx, i, worker);
 }
 
+/* The region timed, then its time given to the weight types in it in proportion to their
+ * flops (a region mixes types when, say, V is Q6_K and Q, K are Q4_K), each type one call. */
+SM_PROFILED_PATH static void mm_profiled(mm_job *j, int parallel, size_t tiles)
+{
+    uint64_t ns = run_timed(j->ex, parallel, tiles, 1, mm_range, j);
+    sm_prof_op kind[6];
+    uint64_t bytes[6] = {0}, flops[6] = {0}, part[6];
+    size_t n_kind = 0;
+    for (int e = 0; e < j->n_mm; e++) {
+        const sm_mm *m = &j->mm[e];
+        const sm_weight *ws[2] = {m->w, m->epilogue == SM_MM_SWIGLU ? m->w2 : NULL};
+        for (int i = 0; i < 2 && ws[i]; i++) {
+            sm_prof_op k = sm_profile_matmul_op(ws[i]->type);
+            size_t at = 0;
+            while (at < n_kind && kind[at] != k)
+                at++;
+            if (at == n_kind)
+                kind[n_kind++] = k;
+            bytes[at] += (uint64_t)ws[i]->n_out * ws[i]->row_bytes;
+            flops[at] += 2 * (uint64_t)ws[i]->n_in * ws[i]->n_out * j->n_tok;
+        }
+    }
+    sm_profile_split(ns, flops, n_kind, part);
+    for (size_t i = 0; i < n_kind; i++)
+        sm_profile_add(j->ex->prof, kind[i], part[i], bytes[i], flops[i]);
+}
+
 void sm_op_matmuls(const sm_exec *ex, const sm_mm *mm, int n_mm, size_t n_tok)
 {
     mm_job j = {.ex = ex, .mm = mm, .n_mm = n_mm, .n_tok = n_tok};
@@ -128,10 +201,13 @@ void sm_op_matmuls(const sm_exec *ex, const sm_mm *mm, int n_mm, size_t n_tok)
         tiles += div_up(mm[e].w->n_out, rows) * j.n_tb;
     }
     j.first_tile[n_mm] = tiles;
-    if (work < ex->fork_min_work || ex->n_workers == 1)
-        mm_range(&j, 0, tiles, -1);
-    else
+    int parallel = work >= ex->fork_min_work && ex->n_workers > 1;
+    if (ex->prof)
+        mm_profiled(&j, parallel, tiles);
+    else if (parallel)
         sm_parallel_for(ex->sched, 0, tiles, 1, mm_range, &j);
+    else
+        mm_range(&j, 0, tiles, -1);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -193,6 +269,20 @@ static void attn_range(void *ctx, size_t begin, size_t end, int worker)
         attn_task(ctx, i, worker);
 }
 
+/* bytes: the layer's cache up to the last position, keys and values (each KV head is read by
+ * its query heads' tasks, from cache after the first); flops: per head, query i attends to
+ * pos0 + i + 1 positions, a dot product and a weighted sum of head_dim each. */
+SM_PROFILED_PATH static void attn_profiled(attn_job *j, int parallel, size_t tasks)
+{
+    const sm_attn *a = j->a;
+    uint64_t ns = run_timed(j->ex, parallel, tasks, 1, attn_range, j);
+    uint64_t n_pos = j->pos0 + j->n_tok;
+    uint64_t bytes = 2 * n_pos * a->n_head_kv * a->head_dim * (a->kv_f16 ? 2 : 4);
+    uint64_t attended = (uint64_t)j->n_tok * j->pos0 + (uint64_t)j->n_tok * (j->n_tok + 1) / 2;
+    uint64_t flops = 4 * (uint64_t)a->head_dim * a->n_head * attended;
+    sm_profile_add(j->ex->prof, SM_PROF_ATTENTION, ns, bytes, flops);
+}
+
 void sm_op_attention(const sm_exec *ex, const sm_attn *a, size_t pos0, size_t n_tok)
 {
     attn_job j = {.ex = ex, .a = a, .pos0 = pos0, .n_tok = n_tok};
@@ -200,10 +290,13 @@ void sm_op_attention(const sm_exec *ex, const sm_attn *a, size_t pos0, size_t n_
     size_t tasks = a->n_head * j.n_qb;
     /* Two passes (scores and values) over the cache for every head and query. */
     size_t work = 2 * a->n_head * n_tok * (pos0 + n_tok) * a->head_dim;
-    if (work < ex->fork_min_work || ex->n_workers == 1)
-        attn_range(&j, 0, tasks, -1);
-    else
+    int parallel = work >= ex->fork_min_work && ex->n_workers > 1;
+    if (ex->prof)
+        attn_profiled(&j, parallel, tasks);
+    else if (parallel)
         sm_parallel_for(ex->sched, 0, tasks, 1, attn_range, &j);
+    else
+        attn_range(&j, 0, tasks, -1);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -221,12 +314,30 @@ static void rows_range(void *ctx, size_t begin, size_t end, int worker)
     j->fn(j->ctx, begin, end, scratch_of(j->ex, worker));
 }
 
-void sm_op_rows(const sm_exec *ex, size_t n_tok, size_t work_per_token, sm_rows_fn fn, void *ctx)
+/* About 4 ranges per worker. */
+static size_t rows_grain(const sm_exec *ex, size_t n_tok)
 {
-    rows_job j = {.ex = ex, .fn = fn, .ctx = ctx};
-    if (n_tok * work_per_token < ex->fork_min_work || ex->n_workers == 1 || n_tok == 1)
+    return div_up(n_tok, 4 * (size_t)ex->n_workers);
+}
+
+SM_PROFILED_PATH static void rows_profiled(rows_job *j, const sm_rows_op *op, int parallel,
+                                           size_t n_tok)
+{
+    const sm_exec *ex = j->ex;
+    uint64_t ns = run_timed(ex, parallel, n_tok, rows_grain(ex, n_tok), rows_range, j);
+    sm_profile_add(ex->prof, op->kind, ns, (uint64_t)n_tok * op->bytes_per_token, 0);
+}
+
+void sm_op_rows(const sm_exec *ex, const sm_rows_op *op, size_t n_tok, void *ctx)
+{
+    rows_job j = {.ex = ex, .fn = op->fn, .ctx = ctx};
+    int parallel =
+        n_tok * op->work_per_token >= ex->fork_min_work && ex->n_workers > 1 && n_tok > 1;
+    if (ex->prof) {
+        rows_profiled(&j, op, parallel, n_tok);
+    } else if (parallel) {
+        sm_parallel_for(ex->sched, 0, n_tok, rows_grain(ex, n_tok), rows_range, &j);
+    } else {
         rows_range(&j, 0, n_tok, -1);
-    else
-        sm_parallel_for(ex->sched, 0, n_tok, div_up(n_tok, 4 * (size_t)ex->n_workers), rows_range,
-                        &j);
+    }
 }

@@ -16,6 +16,7 @@
 #include "kernels/kernels.h"
 #include "smallmind.h"
 #include "src/model.h"
+#include "src/profile.h"
 
 /* The execution environment every op runs in. */
 typedef struct sm_exec {
@@ -32,6 +33,9 @@ typedef struct sm_exec {
      * data section at @p map; NULL when the weights are read where they are mapped. */
     const struct sm_placed *placed;
     const char *map;
+    /* The per-op profile (profile.h), NULL when off: each op tests it once, and when it is
+     * NULL does exactly what it would without profiling. */
+    sm_profile *prof;
 } sm_exec;
 
 /* What a matmul does with W x after the kernel computed it, within each tile. */
@@ -80,6 +84,12 @@ void sm_op_attention(const sm_exec *ex, const sm_attn *a, size_t pos0, size_t n_
 /* A per-token operation: fn(ctx, t0, t1, scratch) over token ranges, run as one region when
  * n_tok * work_per_token is at least fork_min_work. */
 typedef void (*sm_rows_fn)(void *ctx, size_t t0, size_t t1, sm_arena *scratch);
-void sm_op_rows(const sm_exec *ex, size_t n_tok, size_t work_per_token, sm_rows_fn fn, void *ctx);
+typedef struct sm_rows_op {
+    sm_rows_fn fn;
+    size_t work_per_token;  /* element operations, for the fork decision */
+    sm_prof_op kind;        /* the profile's op kind */
+    size_t bytes_per_token; /* the profile's bytes: what a token's rows read and write */
+} sm_rows_op;
+void sm_op_rows(const sm_exec *ex, const sm_rows_op *op, size_t n_tok, void *ctx);
 
 #endif /* SM_OPS_H */

@@ -463,6 +463,9 @@ typedef struct sm_context_params {
     sm_numa_policy numa; /**< weight placement; default SM_NUMA_NONE. Replicate copies the
                               weights per context (refused with SM_E_NOMEM when a node lacks
                               the free memory) */
+    int profile;         /**< 1: count calls, time, bytes and flops per op and layer (see
+                              sm_context_profile); 0 (default): no counters, no clock reads.
+                              Since 0.1.0 */
 } sm_context_params;
 
 /** Sets @p params to the defaults. Since 0.1.0. */
@@ -529,6 +532,64 @@ typedef struct sm_context_mem {
 
 /** Reads the context's memory figures. @return SM_OK or SM_E_INVAL (NULL). Since 0.1.0. */
 SM_API sm_status sm_context_mem_stats(const sm_context *ctx, sm_context_mem *out);
+
+/**
+ * One line of a context's profile: what one kind of op cost in one layer, summed over every
+ * evaluation since the context was created or sm_context_profile_reset.
+ *
+ * The op kinds (@p op, a static string), each what the forward pass runs:
+ * - "matmul f32", "matmul f16", "matmul q8_0", "matmul q4_0", "matmul q4_K", "matmul q6_K":
+ *   matrix products by weight type, epilogues included (bias, residual add, SwiGLU, GELU run
+ *   inside the matmul tiles, while the output is in cache). One call per parallel region and
+ *   weight type in it: Q, K and V are one region, as are gate and up; a region mixing weight
+ *   types splits its time between them in proportion to their flops. bytes: the weights
+ *   (n_out times the row's bytes, per matrix and call; prefill re-reads them from cache per
+ *   block of 64 tokens, which is not counted again); flops: 2 n_in n_out per token.
+ * - "attention": softmax(Q K^T / sqrt(head_dim)) V over the cache. bytes: the layer's keys and
+ *   values up to the last position; flops: 4 head_dim per head, query and position attended.
+ * - "norm": RMSNorm (LLaMA) or LayerNorm (GPT-2). bytes: the rows read and written.
+ * - "rope": in a block, RoPE on the queries and keys (LLaMA), with an f16 KV cache also the
+ *   keys' and values' store into it; outside the blocks, the step's cos/sin table.
+ * - "kv store": keys and values rounded into an f16 cache (GPT-2 with SM_KV_F16).
+ * - "activation": SwiGLU on its own, only when gate and up weights take different input types
+ *   (otherwise it is part of the matmul).
+ * - "quantize": a matmul input converted to Q8_0 or Q8_K rows for quantized weights, once per
+ *   region and input type.
+ * - "embed": the token (and GPT-2 position) embedding rows.
+ * - "sched wait": for every op run as a parallel region, the time an average worker spent
+ *   not running it: with T the region's wall time on the calling thread, B the time summed
+ *   over every worker's ranges and n the workers, the op is given B / n and "sched wait"
+ *   T - B / n (the fork, the join and imbalance). Ops small enough to run on the calling
+ *   thread add nothing to it. bytes and flops are 0.
+ *
+ * Times are on the calling thread's monotonic clock, and each moment of an op is counted
+ * once (an op's own time plus its wait is its wall time), so the entries sum to at most the
+ * wall time of the evaluations; the rest is sm_eval's own bookkeeping.
+ */
+typedef struct sm_profile_entry {
+    const char *op; /**< the op kind, above; static */
+    int layer;      /**< block index, or -1 outside the blocks (embedding, final norm, logits) */
+    uint64_t calls; /**< calls over every evaluation step */
+    uint64_t ns;    /**< time, nanoseconds (see above) */
+    uint64_t bytes; /**< bytes the op reads and writes that bound it: bytes / ns = GB/s */
+    uint64_t flops; /**< operations, 2 per multiply-add: flops / ns = GFLOP/s; 0 for every op
+                         but the matmuls and attention */
+} sm_profile_entry;
+
+/**
+ * Reads the profile of a context created with @p profile = 1: copies min(cap, total) of its
+ * non-empty entries (calls > 0) into @p out, outside the blocks first, then block 0, 1, ...,
+ * and within a layer in the order of the list above.
+ * @param out may be NULL when @p cap is 0 (to learn the count).
+ * @return the number of non-empty entries (at most 14 (n_layer + 1)); 0 when profiling is off
+ *         or @p ctx is NULL.
+ * The counters are only written by sm_eval, on the thread that calls it. Since 0.1.0.
+ */
+SM_API size_t sm_context_profile(const sm_context *ctx, sm_profile_entry *out, size_t cap);
+
+/** Zeroes a context's profile (sm_context_reset leaves it). A no-op when profiling is off or
+ * @p ctx is NULL. Since 0.1.0. */
+SM_API void sm_context_profile_reset(sm_context *ctx);
 
 /* ---------------------------------------------------------------------------------------------
  * Samplers: logits in, one token id out

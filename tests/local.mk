@@ -65,7 +65,8 @@ SM_CHECK_TESTS = \
 	tests/test_ref_forward \
 	tests/test_forward_ref \
 	tests/test_builtin \
-	tests/test_sampler
+	tests/test_sampler \
+	tests/test_profile
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -154,6 +155,13 @@ tests_test_builtin_LDADD = libsm_cli.la $(SM_TEST_LIBS) -lm
 tests_test_sampler_SOURCES = %D%/test_sampler.c %D%/sm_test.h
 tests_test_sampler_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_sampler_LDADD = $(SM_TEST_LIBS) -lm
+
+# The per-op profile (sm_context_profile) and its markdown report (src/cli/profile_report.c,
+# which comes with libsm_testutil's libsm_cli).
+tests_test_profile_SOURCES = %D%/test_profile.c %D%/sm_test.h %D%/sm_test_model.h \
+	%D%/sm_test_region.h %D%/sm_test_tmp.h
+tests_test_profile_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_profile_LDADD = libsm_testutil.la $(SM_TEST_LIBS) -lm
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing
