@@ -14,6 +14,7 @@
 
 #include "cli/builtin.h"
 #include "cli/exitcode.h"
+#include "cli/profile_report.h"
 
 #define BUILTIN_PREFIX "builtin:"
 
@@ -130,19 +131,6 @@ static counters read_counters(const sm_sched *s)
     return c;
 }
 
-/* One run of @p t on an empty cache: its wall time in ns, or -1 when sm_eval failed. */
-static double run_once(sm_context *c, const sm_bench_test *t, const int32_t *trace)
-{
-    sm_context_reset(c);
-    uint64_t t0 = sm_bench_now_ns();
-    if (t->n_prompt > 0 && sm_eval(c, trace, t->n_prompt) != SM_OK)
-        return -1;
-    for (int g = 0; g < t->n_gen; g++)
-        if (sm_eval(c, &trace[t->n_prompt + g], 1) != SM_OK)
-            return -1;
-    return (double)(sm_bench_now_ns() - t0);
-}
-
 /* What one (model, configuration) shares: the model, its scheduler, its context. */
 typedef struct run_env {
     const sm_bench_args *a;
@@ -155,7 +143,62 @@ typedef struct run_env {
     sm_bench_writer *w;
     sm_bench_progress *progress;
     const volatile sig_atomic_t *interrupted;
+    /* --profile: the report's destination, the sampler whose cost it reports (sampling runs
+     * only when profiling, outside the timed part), and what sampling took. */
+    FILE *profile_out;
+    sm_sampler *sampler;
+    uint64_t sample_ns, sample_calls;
 } run_env;
+
+/* One run of @p t on an empty cache: its wall time in ns, or -1 when sm_eval failed. With
+ * --profile, each generated token is also sampled, as a real decode would, and the sampling's
+ * time is taken out of the run's (it is reported apart). */
+static double run_once(run_env *e, const sm_bench_test *t)
+{
+    sm_context *c = e->c;
+    uint64_t sampling = 0;
+    sm_context_reset(c);
+    uint64_t t0 = sm_bench_now_ns();
+    if (t->n_prompt > 0 && sm_eval(c, e->trace, t->n_prompt) != SM_OK)
+        return -1;
+    for (int g = 0; g < t->n_gen; g++) {
+        if (sm_eval(c, &e->trace[t->n_prompt + g], 1) != SM_OK)
+            return -1;
+        if (e->sampler) {
+            uint64_t s0 = sm_bench_now_ns();
+            int32_t tok;
+            sm_sample(e->sampler, sm_get_logits(c, -1), sm_model_n_vocab(e->m), &tok);
+            sampling += sm_bench_now_ns() - s0;
+            e->sample_calls++;
+        }
+    }
+    e->sample_ns += sampling;
+    return (double)(sm_bench_now_ns() - t0 - sampling);
+}
+
+/* --profile's report of one test's timed runs: a heading naming the test and configuration,
+ * then the tables of sm_cli_profile_print. Returns 0, or -1 when out of memory. */
+static int print_profile(run_env *e, const sm_bench_result *r)
+{
+    size_t n = sm_context_profile(e->c, NULL, 0);
+    sm_profile_entry *entries = malloc((n ? n : 1) * sizeof *entries);
+    if (!entries) {
+        fprintf(stderr, "sm-bench: out of memory for the profile\n");
+        return -1;
+    }
+    n = sm_context_profile(e->c, entries, n);
+    double wall = 0;
+    for (int i = 0; i < r->n_samples; i++)
+        wall += r->samples_ns[i];
+    fprintf(e->profile_out,
+            "\n## Profile: %s, %s, %d thread%s, placement %s, pin %s, numa %s (%d timed runs)\n\n",
+            e->name, r->test, r->n_threads, r->n_threads == 1 ? "" : "s", r->placement,
+            r->pinning, r->numa, r->n_samples);
+    sm_cli_profile_print(e->profile_out, entries, n, e->sample_ns, e->sample_calls,
+                         (uint64_t)wall + e->sample_ns);
+    free(entries);
+    return 0;
+}
 
 static int run_test(run_env *e, const sm_bench_test *t)
 {
@@ -170,8 +213,12 @@ static int run_test(run_env *e, const sm_bench_test *t)
     char what[160];
     snprintf(what, sizeof what, "%s %s t=%d %s", e->name, r.test, r.n_threads, r.placement);
     sm_bench_progress_show(e->progress, what);
-    if (a->warmup && run_once(e->c, t, e->trace) < 0)
+    if (a->warmup && run_once(e, t) < 0)
         goto eval_failed;
+    if (e->profile_out) {
+        sm_context_profile_reset(e->c);
+        e->sample_ns = e->sample_calls = 0;
+    }
     counters before = read_counters(e->s);
     for (int i = 0; i < a->reps; i++) {
         if (*e->interrupted) {
@@ -181,7 +228,7 @@ static int run_test(run_env *e, const sm_bench_test *t)
         snprintf(what, sizeof what, "%s %s t=%d %s: run %d/%d", e->name, r.test, r.n_threads,
                  r.placement, i + 1, a->reps);
         sm_bench_progress_show(e->progress, what);
-        if ((samples[i] = run_once(e->c, t, e->trace)) < 0)
+        if ((samples[i] = run_once(e, t)) < 0)
             goto eval_failed;
     }
     counters after = read_counters(e->s);
@@ -195,6 +242,8 @@ static int run_test(run_env *e, const sm_bench_test *t)
     r.peak_rss_bytes = peak_rss();
     sm_bench_progress_step(e->progress);
     sm_bench_progress_clear(e->progress);
+    if (e->profile_out && print_profile(e, &r) != 0)
+        return SM_EXIT_RUNTIME;
     if (sm_bench_writer_row(e->w, &r) != 0) {
         fprintf(stderr, "sm-bench: cannot write the results\n");
         return SM_EXIT_RUNTIME;
@@ -218,6 +267,7 @@ static int run_config(run_env *e, const sm_bench_test *tests, int n_tests, int n
     cp.n_batch = n_batch;
     cp.kv_type = e->a->kv_type;
     cp.numa = numa;
+    cp.profile = e->profile_out != NULL;
     if (sm_context_create(e->m, &cp, &e->c) != SM_OK) {
         fprintf(stderr,
                 "sm-bench: %s: cannot create a context of %d positions (numa %s); run with -v "
@@ -241,11 +291,15 @@ int sm_bench_run_model(const sm_bench_args *a, int index, sm_bench_writer *w,
                        sm_bench_progress *progress, FILE *profile_out,
                        const volatile sig_atomic_t *interrupted)
 {
-    (void)profile_out;
     const char *name = a->models[index];
     sm_bench_test tests[3 * SM_BENCH_MAX_LIST];
     int n_tests = sm_bench_tests_for(a, name, tests, (int)(sizeof tests / sizeof tests[0]));
-    run_env e = {.a = a, .name = name, .w = w, .progress = progress, .interrupted = interrupted};
+    run_env e = {.a = a,
+                 .name = name,
+                 .w = w,
+                 .progress = progress,
+                 .interrupted = interrupted,
+                 .profile_out = a->profile ? profile_out : NULL};
     int rc = load(a, name, &e.m);
     if (rc != SM_EXIT_OK)
         return rc;
@@ -279,6 +333,17 @@ int sm_bench_run_model(const sm_bench_args *a, int index, sm_bench_writer *w,
         trace[i] = (int32_t)(x % (uint64_t)sm_model_n_vocab(e.m));
     }
     e.trace = trace;
+    if (e.profile_out) {
+        /* sm-run's default sampler: what a user's decode would pay per token. */
+        sm_sampler_params sp;
+        sm_sampler_params_init(&sp);
+        if (sm_sampler_create(&sp, sm_model_n_vocab(e.m), &e.sampler) != SM_OK) {
+            fprintf(stderr, "sm-bench: out of memory for a sampler\n");
+            free(trace);
+            sm_model_free(e.m);
+            return SM_EXIT_RUNTIME;
+        }
+    }
     e.proto = (sm_bench_result){.model_filename = name,
                                 .model_size = sm_model_size_bytes(e.m),
                                 .model_n_params = sm_model_n_params(e.m),
@@ -317,6 +382,7 @@ int sm_bench_run_model(const sm_bench_args *a, int index, sm_bench_writer *w,
                 sm_sched_free(e.s);
                 e.s = NULL;
             }
+    sm_sampler_free(e.sampler);
     free(trace);
     sm_model_free(e.m);
     return rc;

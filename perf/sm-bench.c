@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench_args.h"
@@ -56,10 +57,19 @@ static int run_models(const sm_bench_args *a)
         fprintf(stderr, "sm-bench: cannot write the results\n");
         return SM_EXIT_RUNTIME;
     }
+    /* --profile's reports are gathered and printed after the results, so that they do not
+     * break the table; they follow it on stdout with markdown, else go to stderr so that CSV
+     * and JSON stay parseable. */
+    char *prof_text = NULL;
+    size_t prof_len = 0;
+    FILE *prof = a->profile ? open_memstream(&prof_text, &prof_len) : NULL;
+    if (a->profile && !prof) {
+        fprintf(stderr, "sm-bench: out of memory for the profile\n");
+        return SM_EXIT_RUNTIME;
+    }
     int rc = SM_EXIT_OK;
     for (int m = 0; m < a->n_models && rc == SM_EXIT_OK; m++)
-        rc = sm_bench_run_model(a, m, &w, &progress, a->fmt == SM_BENCH_MD ? stdout : stderr,
-                                &sm_bench_interrupted);
+        rc = sm_bench_run_model(a, m, &w, &progress, prof, &sm_bench_interrupted);
     if (rc == SM_EXIT_INTERRUPTED)
         fprintf(stderr, "sm-bench: interrupted; the finished tests are above\n");
     /* Close what was written even after a failure, so that the rows already measured stay
@@ -67,6 +77,16 @@ static int run_models(const sm_bench_args *a)
     if (sm_bench_writer_end(&w) != 0 && rc == SM_EXIT_OK) {
         fprintf(stderr, "sm-bench: cannot write the results\n");
         rc = SM_EXIT_RUNTIME;
+    }
+    if (prof) {
+        fclose(prof);
+        FILE *to = a->fmt == SM_BENCH_MD ? stdout : stderr;
+        fwrite(prof_text, 1, prof_len, to);
+        if (fflush(to) != 0 && rc == SM_EXIT_OK) {
+            fprintf(stderr, "sm-bench: cannot write the profile\n");
+            rc = SM_EXIT_RUNTIME;
+        }
+        free(prof_text);
     }
     return rc;
 }
