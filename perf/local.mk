@@ -9,7 +9,11 @@ EXTRA_DIST += %D%/README.md
 noinst_LTLIBRARIES += libsm_bench.la
 libsm_bench_la_SOURCES = \
 	%D%/bench_util.c \
-	%D%/bench_util.h
+	%D%/bench_util.h \
+	%D%/json_read.c \
+	%D%/json_read.h \
+	%D%/bench_compare.c \
+	%D%/bench_compare.h
 libsm_bench_la_CFLAGS = $(AM_CFLAGS)
 libsm_bench_la_LIBADD = -lm
 

@@ -66,7 +66,9 @@ SM_CHECK_TESTS = \
 	tests/test_forward_ref \
 	tests/test_builtin \
 	tests/test_sampler \
-	tests/test_profile
+	tests/test_profile \
+	tests/test_json_read \
+	tests/test_bench_compare
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -162,6 +164,15 @@ tests_test_profile_SOURCES = %D%/test_profile.c %D%/sm_test.h %D%/sm_test_model.
 	%D%/sm_test_region.h %D%/sm_test_tmp.h
 tests_test_profile_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_profile_LDADD = libsm_testutil.la $(SM_TEST_LIBS) -lm
+
+# sm-bench --compare and its JSON reader (perf/, in libsm_bench).
+tests_test_json_read_SOURCES = %D%/test_json_read.c %D%/sm_test.h
+tests_test_json_read_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_json_read_LDADD = libsm_bench.la $(SM_TEST_LIBS) -lm
+
+tests_test_bench_compare_SOURCES = %D%/test_bench_compare.c %D%/sm_test.h %D%/sm_test_tmp.h
+tests_test_bench_compare_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_bench_compare_LDADD = libsm_bench.la $(SM_TEST_LIBS) -lm
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing
