@@ -70,6 +70,7 @@ static const char *verdict_name(verdict v)
 /* One result object of a file; the strings are borrowed from the file's tree. */
 typedef struct result {
     const char *model, *test, *placement, *numa;
+    const char *pinning; /* optional in the file (older runs): "on", sm-bench's default */
     long long n_threads;
     double *samples; /* samples_ts, n of them, all > 0 */
     size_t n;
@@ -223,6 +224,9 @@ static int read_result(const bench_file *bf, size_t i, result *r, char *err, siz
         get_str(bf, i, obj, "placement", &r->placement, err, err_len) ||
         get_str(bf, i, obj, "numa", &r->numa, err, err_len))
         return 4;
+    r->pinning = "on";
+    if (sm_json_get(obj, "pinning") && get_str(bf, i, obj, "pinning", &r->pinning, err, err_len))
+        return 4;
     const sm_json *t = sm_json_get(obj, "n_threads");
     if (!t)
         return set_err(err, err_len, "%s:%d:%d: result [%zu] has no \"n_threads\" field", bf->path,
@@ -247,6 +251,8 @@ static int cmp_key(const result *a, const result *b)
         c = strcmp(a->placement, b->placement);
     if (!c)
         c = strcmp(a->numa, b->numa);
+    if (!c)
+        c = strcmp(a->pinning, b->pinning);
     return c;
 }
 
@@ -274,7 +280,7 @@ static int sort_results(const bench_file *bf, const result **sorted, char *err, 
             const sm_json *o = sm_json_at(bf->root, sorted[i]->index);
             return set_err(err, err_len,
                            "%s:%d:%d: result [%zu] repeats result [%zu]: same model_filename, "
-                           "test, n_threads, placement and numa",
+                           "test, n_threads, placement, numa and pinning",
                            bf->path, o->line, o->col, sorted[i]->index, sorted[i - 1]->index);
         }
     }
@@ -495,10 +501,11 @@ static const char *row_verdict(const row *r)
 static void write_md(FILE *f, const bench_file *bf, const bench_file *nf, const row *rows,
                      size_t n_rows)
 {
-    int extra = 0; /* placement and numa columns, when the rows do not all share them */
+    int extra = 0; /* placement, numa and pin columns, when the rows do not all share them */
     for (size_t i = 1; i < n_rows; i++) {
         const result *a = any_side(&rows[0]), *b = any_side(&rows[i]);
-        extra |= strcmp(a->placement, b->placement) || strcmp(a->numa, b->numa);
+        extra |= strcmp(a->placement, b->placement) || strcmp(a->numa, b->numa) ||
+                 strcmp(a->pinning, b->pinning);
     }
     const bench_file *files[2] = {bf, nf};
     for (int i = 0; i < 2; i++) {
@@ -509,8 +516,8 @@ static void write_md(FILE *f, const bench_file *bf, const bench_file *nf, const 
         fputs("\n", f);
     }
     fprintf(f, "\n| model | threads | test |%s base t/s | new t/s | ratio | verdict |\n",
-            extra ? " placement | numa |" : "");
-    fprintf(f, "|---|---:|---|%s---:|---:|---:|---|\n", extra ? "---|---|" : "");
+            extra ? " placement | numa | pin |" : "");
+    fprintf(f, "|---|---:|---|%s---:|---:|---:|---|\n", extra ? "---|---|---|" : "");
     int dagger = 0;
     for (size_t i = 0; i < n_rows; i++) {
         const row *r = &rows[i];
@@ -525,6 +532,8 @@ static void write_md(FILE *f, const bench_file *bf, const bench_file *nf, const 
             md_cell(f, r->base->placement);
             fputs(" | ", f);
             md_cell(f, r->base->numa);
+            fputs(" | ", f);
+            md_cell(f, r->base->pinning);
         }
         int thr = r->j.basis == BASIS_FLOOR_ONLY;
         dagger |= thr;
@@ -546,6 +555,8 @@ static void write_md(FILE *f, const bench_file *bf, const bench_file *nf, const 
             md_cell(f, x->placement);
             fputs(", numa ", f);
             md_cell(f, x->numa);
+            fputs(", pin ", f);
+            md_cell(f, x->pinning);
         }
         fputs("\n", f);
     }
@@ -560,7 +571,7 @@ static void write_md(FILE *f, const bench_file *bf, const bench_file *nf, const 
 
 static void write_csv(FILE *f, const row *rows, size_t n_rows)
 {
-    fputs("model_filename,n_threads,test,placement,numa,base_avg_ts,base_stddev_ts,base_n,"
+    fputs("model_filename,n_threads,test,placement,numa,pinning,base_avg_ts,base_stddev_ts,base_n,"
           "new_avg_ts,new_stddev_ts,new_n,ratio,noise_floor,p_value,basis,verdict\n",
           f);
     for (size_t i = 0; i < n_rows; i++) {
@@ -573,6 +584,8 @@ static void write_csv(FILE *f, const row *rows, size_t n_rows)
         sm_bench_csv_str(f, x->placement);
         fputc(',', f);
         sm_bench_csv_str(f, x->numa);
+        fputc(',', f);
+        sm_bench_csv_str(f, x->pinning);
         for (int s = 0; s < 2; s++) {
             if (side[s])
                 fprintf(f, ",%.6g,%.6g,%zu", side[s]->mean, side[s]->sd, side[s]->n);
@@ -618,6 +631,8 @@ static void write_json(FILE *f, const row *rows, size_t n_rows)
         sm_bench_json_str(f, x->placement);
         fputs(", \"numa\": ", f);
         sm_bench_json_str(f, x->numa);
+        fputs(", \"pinning\": ", f);
+        sm_bench_json_str(f, x->pinning);
         json_side(f, "base", r->base);
         json_side(f, "new", r->cur);
         fputs(", \"ratio\": ", f);

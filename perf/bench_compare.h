@@ -18,7 +18,8 @@ typedef struct sm_bench_compare_opts {
 } sm_bench_compare_opts;
 
 /**
- * Reads both files, pairs their objects by (model_filename, test, n_threads, placement, numa),
+ * Reads both files, pairs their objects by (model_filename, test, n_threads, placement, numa,
+ * pinning; a file without pinning is taken as pinning "on", the default),
  * and writes one row per pair: base and new mean tok/s, the ratio new/base, and a verdict
  * "faster", "slower" or "within noise". Tests present in only one file are listed as such.
  * @return 0; 1 when fail_pct >= 0 and some pair is "slower" by more than fail_pct percent;

@@ -192,8 +192,8 @@ static int print_profile(run_env *e, const sm_bench_result *r)
         wall += r->samples_ns[i];
     fprintf(e->profile_out,
             "\n## Profile: %s, %s, %d thread%s, placement %s, pin %s, numa %s (%d timed runs)\n\n",
-            e->name, r->test, r->n_threads, r->n_threads == 1 ? "" : "s", r->placement,
-            r->pinning, r->numa, r->n_samples);
+            e->name, r->test, r->n_threads, r->n_threads == 1 ? "" : "s", r->placement, r->pinning,
+            r->numa, r->n_samples);
     sm_cli_profile_print(e->profile_out, entries, n, e->sample_ns, e->sample_calls,
                          (uint64_t)wall + e->sample_ns);
     free(entries);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bench_args.h"
+#include "bench_compare.h"
 #include "bench_model.h"
 #include "bench_result.h"
 #include "cli/exitcode.h"
@@ -110,6 +111,17 @@ int main(int argc, char **argv)
     }
     /* A closed pipe (sm-bench | head) is a write error to report, not a signal to die of. */
     signal(SIGPIPE, SIG_IGN);
+    if (a.compare_base) {
+        sm_bench_compare_opts co = {.base_path = a.compare_base,
+                                    .new_path = a.compare_new,
+                                    .fail_pct = a.fail_pct,
+                                    .fmt = a.fmt,
+                                    .out = stdout};
+        int rc = sm_bench_compare(&co, err, sizeof err);
+        if (rc == SM_EXIT_RUNTIME)
+            fprintf(stderr, "sm-bench: %s\n", err);
+        return rc;
+    }
     sm_set_log(log_to_stderr, &a.verbose);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -188,6 +188,51 @@ else
     tap_fail "csv: header and 2 lines" "$(cat "$tmp/out")"
 fi
 
+# --compare: a run against itself is within noise everywhere; a run made slower on purpose (the
+# scalar reference kernels, several times slower than SIMD ones on generation) is flagged, and
+# --fail-on-regression turns that into exit 1. Unreadable or malformed files are exit 4.
+if command -v jq >/dev/null 2>&1; then
+    "$bench" -m builtin:small -p 0 -n 16 -t 1 -r 5 -o json >"$tmp/base.json" 2>"$tmp/err"
+    SM_KERNELS=ref "$bench" -m builtin:small -p 0 -n 16 -t 1 -r 5 -o json >"$tmp/ref.json" \
+        2>>"$tmp/err"
+    expect_run "--compare a run with itself" 0 --compare "$tmp/base.json" "$tmp/base.json" \
+        --fail-on-regression 5
+    if grep -q '| builtin:small | 1 | tg16 | .* | 1.000 | within noise |' "$tmp/out"; then
+        tap_ok "--compare a run with itself: ratio 1.000, within noise"
+    else
+        tap_fail "--compare a run with itself: within noise" "$(cat "$tmp/out")"
+    fi
+    if test "$(jq -r '.[0].isa' "$tmp/ref.json")" = ref; then
+        expect_run "--compare default kernels with SM_KERNELS=ref" 1 --compare "$tmp/base.json" \
+            "$tmp/ref.json" --fail-on-regression 10
+        if grep -q '| builtin:small | 1 | tg16 | .* | slower |' "$tmp/out" &&
+            grep -q "fail-on-regression 10: builtin:small" "$tmp/err"; then
+            tap_ok "--compare: the reference kernels' run is slower, and named on stderr"
+        else
+            tap_fail "--compare: the reference kernels' run is slower" "$(cat "$tmp/out")" \
+                "$(cat "$tmp/err")"
+        fi
+        expect_run "--compare -o json" 1 --compare "$tmp/base.json" "$tmp/ref.json" \
+            --fail-on-regression 10 -o json
+        if jq -e 'length == 1 and .[0].verdict == "slower" and .[0].ratio < 0.8' "$tmp/out" \
+            >/dev/null; then
+            tap_ok "--compare -o json: one pair, slower, ratio below 0.8"
+        else
+            tap_fail "--compare -o json" "$(cat "$tmp/out")"
+        fi
+    else
+        tap_ok "--compare SM_KERNELS=ref # SKIP the build dispatches to ref already"
+    fi
+    printf '[{"model_filename": "m", "test": "tg1",}]' >"$tmp/bad.json"
+    expect_run "--compare a malformed file" 4 --compare "$tmp/bad.json" "$tmp/base.json"
+    tap_check "--compare a malformed file: the file and line:column named" \
+        grep -q "bad.json:1:" "$tmp/err"
+    expect_run "--compare a missing file" 4 --compare "$tmp/none.json" "$tmp/base.json"
+    tap_check "--compare a missing file: named" grep -q "none.json" "$tmp/err"
+else
+    tap_ok "--compare checks # SKIP jq not installed (apt-get install jq)"
+fi
+
 # A failed write is exit 4 with a message.
 if test -w /dev/full; then
     "$bench" -m builtin:small -p 4 -n 0 -r 1 >/dev/full 2>"$tmp/err"

@@ -438,8 +438,9 @@ START_TEST(test_bench_compare_pairs_by_key_and_lists_unpaired)
     snprintf(line, sizeof line, "Only in %s: m.gguf, 2 threads, pp10+tg25", pc);
     ck_assert_msg(strstr(o.text, line) != NULL, "no '%s' in:\n%s", line, o.text);
     /* The rows differ in placement, so the table shows it. */
-    ck_assert_ptr_nonnull(strstr(o.text, "| model | threads | test | placement | numa |"));
-    ck_assert_ptr_nonnull(strstr(o.text, "| m.gguf | 1 | pp512 | compact | off | 100.10 ± "));
+    ck_assert_ptr_nonnull(strstr(o.text, "| model | threads | test | placement | numa | pin |"));
+    /* no "pinning" field in these files: taken as "on", sm-bench's default */
+    ck_assert_ptr_nonnull(strstr(o.text, "| m.gguf | 1 | pp512 | compact | off | on | 100.10 ± "));
     unlink(pb);
     unlink(pc);
 }
@@ -472,16 +473,44 @@ START_TEST(test_bench_compare_md_and_csv_tables)
 
     run_compare(pb, pc, SM_BENCH_CSV, -1, &o);
     ck_assert_int_eq(o.rc, 0);
-    const char *header = "model_filename,n_threads,test,placement,numa,base_avg_ts,"
+    const char *header = "model_filename,n_threads,test,placement,numa,pinning,base_avg_ts,"
                          "base_stddev_ts,base_n,new_avg_ts,new_stddev_ts,new_n,ratio,noise_floor,"
                          "p_value,basis,verdict\n";
     ck_assert_int_eq(strncmp(o.text, header, strlen(header)), 0);
     const char *r1 = o.text + strlen(header);
-    const char *r1_start = "dir/a|b.gguf,2,pp512,compact,off,250.76,";
+    const char *r1_start = "dir/a|b.gguf,2,pp512,compact,off,on,250.76,";
     ck_assert_msg(!strncmp(r1, r1_start, strlen(r1_start)), "%s", r1);
     ck_assert_ptr_nonnull(strstr(r1, ",0.5,1.25,0.00793651,floor and rank test,slower\n"));
-    ck_assert_ptr_nonnull(strstr(r1, "\n\"x,y.gguf\",1,tg128,compact,off,250.76,"));
+    ck_assert_ptr_nonnull(strstr(r1, "\n\"x,y.gguf\",1,tg128,compact,off,on,250.76,"));
     ck_assert_ptr_nonnull(strstr(r1, ",1,1.25,1,floor,within noise\n"));
+    unlink(pb);
+    unlink(pc);
+}
+END_TEST
+
+/* "pinning" is part of the key (sm-bench --pin on,off writes both): the same test pinned and
+ * unpinned are two rows, each paired with its own, not a repeated key. */
+START_TEST(test_bench_compare_pinning_is_part_of_the_key)
+{
+    static const char text[] =
+        "[{\"model_filename\": \"m\", \"test\": \"tg8\", \"n_threads\": 2, \"placement\": "
+        "\"compact\", \"numa\": \"none\", \"pinning\": \"on\", \"samples_ts\": [100, 101, 99]},\n"
+        " {\"model_filename\": \"m\", \"test\": \"tg8\", \"n_threads\": 2, \"placement\": "
+        "\"compact\", \"numa\": \"none\", \"pinning\": \"off\", \"samples_ts\": [50, 51, 49]}]\n";
+    static const char slow_off[] =
+        "[{\"model_filename\": \"m\", \"test\": \"tg8\", \"n_threads\": 2, \"placement\": "
+        "\"compact\", \"numa\": \"none\", \"pinning\": \"off\", \"samples_ts\": [25, 25, 25]},\n"
+        " {\"model_filename\": \"m\", \"test\": \"tg8\", \"n_threads\": 2, \"placement\": "
+        "\"compact\", \"numa\": \"none\", \"pinning\": \"on\", \"samples_ts\": [100, 101, 99]}]\n";
+    char pb[256], pc[256];
+    write_text(pb, sizeof pb, text);
+    write_text(pc, sizeof pc, slow_off);
+    static outcome o;
+    run_compare(pb, pc, SM_BENCH_CSV, -1, &o);
+    ck_assert_msg(o.rc == 0, "rc %d: %s", o.rc, o.err);
+    /* pinned: 100 against 100; unpinned: 50 against 25 (mispaired, one would read 4x or 1/4) */
+    ck_assert_ptr_nonnull(strstr(o.text, "\nm,2,tg8,compact,none,on,100,1,3,100,1,3,1,"));
+    ck_assert_ptr_nonnull(strstr(o.text, "\nm,2,tg8,compact,none,off,50,1,3,25,0,3,0.5,"));
     unlink(pb);
     unlink(pc);
 }
@@ -594,6 +623,7 @@ static Suite *bench_compare_suite(void)
     tc = tcase_create("output");
     tcase_add_test(tc, test_bench_compare_pairs_by_key_and_lists_unpaired);
     tcase_add_test(tc, test_bench_compare_md_and_csv_tables);
+    tcase_add_test(tc, test_bench_compare_pinning_is_part_of_the_key);
     suite_add_tcase(s, tc);
     tc = tcase_create("malformed");
     tcase_add_test(tc, test_bench_compare_missing_field_names_it);
