@@ -233,6 +233,27 @@ else
     tap_ok "--compare checks # SKIP jq not installed (apt-get install jq)"
 fi
 
+# --profile: with md the report follows the table on stdout; with json it goes to stderr and
+# stdout stays one JSON array. Generation tests report the sampler's cost apart.
+expect_run "--profile (md)" 0 -m builtin:small -p 8 -n 4 -t 1 -r 2 --profile
+if test "$(grep -c '^| builtin:small ' "$tmp/out")" -eq 2 &&
+    grep -q '^## Profile: builtin:small, pp8, 1 thread' "$tmp/out" &&
+    grep -q '^## Profile: builtin:small, tg4, 1 thread' "$tmp/out" &&
+    grep -q '^| matmul f32 | ' "$tmp/out" && grep -q '^| sampling | 8 | ' "$tmp/out" &&
+    test "$(sed -n '1,4p' "$tmp/out" | grep -c '^| builtin:small ')" -eq 2; then
+    tap_ok "--profile md: the table first, then a profile per test (8 tokens sampled for tg4 x 2)"
+else
+    tap_fail "--profile md" "$(head -40 "$tmp/out")"
+fi
+if command -v jq >/dev/null 2>&1; then
+    expect_run "--profile -o json" 0 -m builtin:small -p 8 -n 0 -t 1 -r 2 --profile -o json
+    if jq -e 'length == 1' "$tmp/out" >/dev/null && grep -q '^## Profile: builtin:small, pp8' "$tmp/err"; then
+        tap_ok "--profile -o json: stdout parses, the profile is on stderr"
+    else
+        tap_fail "--profile -o json" "$(cat "$tmp/out")" "$(head -5 "$tmp/err")"
+    fi
+fi
+
 # A failed write is exit 4 with a message.
 if test -w /dev/full; then
     "$bench" -m builtin:small -p 4 -n 0 -r 1 >/dev/full 2>"$tmp/err"
