@@ -56,5 +56,10 @@ EXTRA_DIST += \
 	%D%/ref_tbb.cpp \
 	%D%/sched-compare
 
+# scaling-study (issue 8): sm-bench over thread counts, placements and pinning; speedup,
+# efficiency and plots. Shipped, not installed: it runs from a source tree and finds sm-bench
+# in _build, beside itself or on PATH (tests/test_scaling_study.sh runs it).
+EXTRA_DIST += %D%/scaling-study
+
 perf: $(EXTRA_PROGRAMS)
 .PHONY: perf

@@ -189,3 +189,8 @@ EXTRA_DIST += \
 	%D%/test_exports.sh \
 	%D%/test_cli.sh \
 	%D%/test_bench.sh
+
+# perf/scaling-study on a --quick run (needs sm-bench; the parts needing jq or gnuplot skip
+# without them).
+TESTS += %D%/test_scaling_study.sh
+EXTRA_DIST += %D%/test_scaling_study.sh
