@@ -50,3 +50,9 @@ installcheck-local: tests/builtin_gguf$(EXEEXT)
 	  echo "installcheck: man not installed; the pages' links are not checked"; \
 	fi; \
 	rm -rf $(SM_IC_DIR)
+
+# What a failed installcheck leaves behind, for a look; `make clean` removes it.
+clean-local: sm-installcheck-clean
+sm-installcheck-clean:
+	-rm -rf $(SM_IC_DIR)
+.PHONY: sm-installcheck-clean
