@@ -38,6 +38,12 @@ check_PROGRAMS += tests/api_generate
 tests_api_generate_SOURCES = %D%/api_generate.c
 tests_api_generate_LDADD = libsm_cli.la libsm_core.la $(SM_DEP_LIBS)
 
+# A built-in model (src/cli/builtin.h) as a GGUF file, for programs that take a path: the
+# example of libsmallmind(3) under test_man.sh and `make installcheck` (examples/local.mk).
+check_PROGRAMS += tests/builtin_gguf
+tests_builtin_gguf_SOURCES = %D%/builtin_gguf.c
+tests_builtin_gguf_LDADD = libsm_cli.la libsm_core.la $(SM_DEP_LIBS)
+
 # A seeded model of any size and type as a GGUF file, for benchmarks (see tiny_model.h).
 check_PROGRAMS += tests/gen_model
 tests_gen_model_SOURCES = %D%/gen_model.c
@@ -182,13 +188,14 @@ sm-check-is-missing:
 	@exit 1
 endif
 
-TESTS += %D%/test_exports.sh %D%/test_cli.sh %D%/test_bench.sh
+TESTS += %D%/test_exports.sh %D%/test_cli.sh %D%/test_bench.sh %D%/test_man.sh
 EXTRA_DIST += \
 	%D%/tap.sh \
 	%D%/exports.txt \
 	%D%/test_exports.sh \
 	%D%/test_cli.sh \
-	%D%/test_bench.sh
+	%D%/test_bench.sh \
+	%D%/test_man.sh
 
 # perf/scaling-study on a --quick run (needs sm-bench; the parts needing jq or gnuplot skip
 # without them).
