@@ -182,11 +182,12 @@ sm-check-is-missing:
 	@exit 1
 endif
 
-TESTS += %D%/test_exports.sh %D%/test_cli.sh %D%/test_bench.sh
+TESTS += %D%/test_exports.sh %D%/test_no_exit.sh %D%/test_cli.sh %D%/test_bench.sh
 EXTRA_DIST += \
 	%D%/tap.sh \
 	%D%/exports.txt \
 	%D%/test_exports.sh \
+	%D%/test_no_exit.sh \
 	%D%/test_cli.sh \
 	%D%/test_bench.sh
 
