@@ -23,6 +23,22 @@ sm_status sm_arch_common_hparams(const sm_load *ld, sm_hparams *hp)
     hp->head_dim = hp->n_embd / hp->n_head;
     hp->n_head_kv = hp->n_head;
     hp->n_kv_dim = hp->n_embd;
+    /* The forward pass derives the head size as n_embd / n_head. A file that states another
+     * (models whose heads are wider or narrower than n_embd / n_head) would be computed with the
+     * wrong size, so it is refused rather than silently mis-evaluated. */
+    static const char *const head_keys[] = {"attention.key_length", "attention.value_length"};
+    for (size_t i = 0; i < sizeof head_keys / sizeof head_keys[0]; i++) {
+        size_t stated = 0;
+        if ((st = sm_load_hparam(ld, head_keys[i], 1, SM_ARCH_MAX_EMBD, 0, &stated)) != SM_OK)
+            return st;
+        if (stated != 0 && stated != hp->head_dim)
+            return sm_errbuf_set(ld->err, ld->err_len, SM_E_UNSUPPORTED,
+                                 "%s: key '%s.%s' is %zu but %s.embedding_length / "
+                                 "%s.attention.head_count is %zu; a head size other than "
+                                 "n_embd / n_head is not supported",
+                                 ld->path, ld->arch_name, head_keys[i], stated, ld->arch_name,
+                                 ld->arch_name, hp->head_dim);
+    }
     return SM_OK;
 }
 

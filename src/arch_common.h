@@ -19,7 +19,8 @@
 #define SM_ARCH_MAX_VOCAB  16777216
 
 /* Reads context_length, embedding_length, block_count, feed_forward_length and
- * attention.head_count under the architecture's prefix, and checks n_embd % n_head == 0. */
+ * attention.head_count under the architecture's prefix, and checks n_embd % n_head == 0 and
+ * that attention.key_length and attention.value_length, when present, equal n_embd / n_head. */
 sm_status sm_arch_common_hparams(const sm_load *ld, sm_hparams *hp);
 
 /* Binds token_embd.weight ([n_embd] x n_vocab) and sets hp->n_vocab from it. */

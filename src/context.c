@@ -2,11 +2,14 @@
 /* context.c: sm_context: creation (every buffer sized once, in one arena on worker 0's node),
  * sm_eval's checks and its cut into steps of n_batch tokens, the logits, and the profile's
  * readers (the counters are profile.c's). */
+#include "config.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc/place.h"
 #include "sched/mem.h"
@@ -45,9 +48,29 @@ typedef struct carve {
     size_t bytes;
 } carve;
 
+/* Size arithmetic that saturates at SIZE_MAX instead of wrapping: a saturated size is refused
+ * by check_memory, so no product of hyper-parameters and user parameters can wrap into a small
+ * allocation (on 32-bit hosts the bounds of arch_common.h alone do not prevent it). */
+static size_t mul_sat(size_t a, size_t b)
+{
+    size_t r;
+    return __builtin_mul_overflow(a, b, &r) ? SIZE_MAX : r;
+}
+
+static size_t mul3_sat(size_t a, size_t b, size_t c)
+{
+    return mul_sat(mul_sat(a, b), c);
+}
+
+static size_t add_sat(size_t a, size_t b)
+{
+    size_t r;
+    return __builtin_add_overflow(a, b, &r) ? SIZE_MAX : r;
+}
+
 static size_t round64(size_t n)
 {
-    return (n + 63) & ~(size_t)63;
+    return n > SIZE_MAX - 63 ? SIZE_MAX : (n + 63) & ~(size_t)63;
 }
 
 static int plan_buffers(sm_context *ctx, carve *c)
@@ -62,32 +85,77 @@ static int plan_buffers(sm_context *ctx, carve *c)
      * whole blocks) use them, so round the buffer up to a whole block. */
     a->xq8_K_stride = round64(sm_type_row_bytes(SM_TYPE_Q8_K, (max_in + 255) / 256 * 256));
     int n = 0;
-    c[n++] = (carve){&ctx->kv.k, hp->n_layer * ctx->kv.layer_elems * kv_elem};
-    c[n++] = (carve){&ctx->kv.v, hp->n_layer * ctx->kv.layer_elems * kv_elem};
-    c[n++] = (carve){(void **)&a->x, B * hp->n_embd * f};
-    c[n++] = (carve){(void **)&a->xn, B * hp->n_embd * f};
-    c[n++] = (carve){&a->xq8_0, B * a->xq8_0_stride};
-    c[n++] = (carve){&a->xq8_K, B * a->xq8_K_stride};
-    c[n++] = (carve){(void **)&a->q, B * hp->n_embd * f};
-    c[n++] = (carve){(void **)&a->k, ctx->kv.f16 ? B * hp->n_kv_dim * f : 0};
-    c[n++] = (carve){(void **)&a->v, ctx->kv.f16 ? B * hp->n_kv_dim * f : 0};
-    c[n++] = (carve){(void **)&a->att, B * hp->n_embd * f};
-    c[n++] = (carve){(void **)&a->tmp, B * hp->n_embd * f};
-    c[n++] = (carve){(void **)&a->ff, B * hp->n_ff * f};
-    c[n++] = (carve){(void **)&a->ff2, B * hp->n_ff * f};
-    c[n++] = (carve){(void **)&a->rope_cs, B * (hp->n_rot ? hp->n_rot : 1) * f};
-    c[n++] = (carve){(void **)&a->pos, B * sizeof(int32_t)};
-    c[n++] = (carve){(void **)&a->logits, ctx->n_logit_rows * hp->n_vocab * f};
+    c[n++] = (carve){&ctx->kv.k, mul3_sat(hp->n_layer, ctx->kv.layer_elems, kv_elem)};
+    c[n++] = (carve){&ctx->kv.v, mul3_sat(hp->n_layer, ctx->kv.layer_elems, kv_elem)};
+    c[n++] = (carve){(void **)&a->x, mul3_sat(B, hp->n_embd, f)};
+    c[n++] = (carve){(void **)&a->xn, mul3_sat(B, hp->n_embd, f)};
+    c[n++] = (carve){&a->xq8_0, mul_sat(B, a->xq8_0_stride)};
+    c[n++] = (carve){&a->xq8_K, mul_sat(B, a->xq8_K_stride)};
+    c[n++] = (carve){(void **)&a->q, mul3_sat(B, hp->n_embd, f)};
+    c[n++] = (carve){(void **)&a->k, ctx->kv.f16 ? mul3_sat(B, hp->n_kv_dim, f) : 0};
+    c[n++] = (carve){(void **)&a->v, ctx->kv.f16 ? mul3_sat(B, hp->n_kv_dim, f) : 0};
+    c[n++] = (carve){(void **)&a->att, mul3_sat(B, hp->n_embd, f)};
+    c[n++] = (carve){(void **)&a->tmp, mul3_sat(B, hp->n_embd, f)};
+    c[n++] = (carve){(void **)&a->ff, mul3_sat(B, hp->n_ff, f)};
+    c[n++] = (carve){(void **)&a->ff2, mul3_sat(B, hp->n_ff, f)};
+    c[n++] = (carve){(void **)&a->rope_cs, mul3_sat(B, hp->n_rot ? hp->n_rot : 1, f)};
+    c[n++] = (carve){(void **)&a->pos, mul_sat(B, sizeof(int32_t))};
+    c[n++] = (carve){(void **)&a->logits, mul3_sat(ctx->n_logit_rows, hp->n_vocab, f)};
     return n;
+}
+
+/* The arena capacity the buffers of @p c need (SIZE_MAX when it does not fit a size_t). */
+static size_t arena_bytes(const carve *c, int n)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total = add_sat(total, add_sat(round64(c[i].bytes), 64));
+    return total;
+}
+
+/* The machine's physical memory in bytes, or 0 when the system does not say. */
+static uint64_t phys_mem_bytes(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    uint64_t bytes;
+    if (pages <= 0 || page <= 0 || __builtin_mul_overflow((uint64_t)pages, (uint64_t)page, &bytes))
+        return 0;
+    return bytes;
+}
+
+/* Refuses, before anything is allocated, a context whose KV cache and activations cannot exist:
+ * more bytes than size_t holds, or than the machine's physical memory (a context that would
+ * only fit in swap is useless, and with overcommit the failure would come as the OOM killer
+ * during sm_eval instead of an error here). Names every factor of the KV cache's size. */
+static sm_status check_memory(sm_context *ctx)
+{
+    carve c[24];
+    int n = plan_buffers(ctx, c);
+    size_t total = arena_bytes(c, n);
+    size_t kv = add_sat(c[0].bytes, c[1].bytes);
+    uint64_t phys = phys_mem_bytes();
+    if (total != SIZE_MAX && (phys == 0 || total <= phys))
+        return SM_OK;
+    const sm_hparams *hp = &ctx->model->hp;
+    char limit[96];
+    if (total == SIZE_MAX)
+        snprintf(limit, sizeof limit, "more than a size_t can count");
+    else
+        snprintf(limit, sizeof limit, "more than the %" PRIu64 " bytes of physical memory", phys);
+    return fail_with(ctx, SM_E_NOMEM,
+                     "sm_context_create: n_ctx %zu needs a KV cache of %s%zu bytes (2 x %zu "
+                     "layers x %zu positions x %zu KV dims x %d bytes) and %s%zu bytes in all, %s; "
+                     "lower n_ctx (or use kv_type SM_KV_F16)",
+                     ctx->n_ctx, kv == SIZE_MAX ? "over " : "", kv, hp->n_layer, ctx->n_ctx,
+                     hp->n_kv_dim, ctx->kv.f16 ? 2 : 4, total == SIZE_MAX ? "over " : "", total,
+                     limit);
 }
 
 static sm_status make_arena(sm_context *ctx, int node)
 {
     carve c[24];
     int n = plan_buffers(ctx, c);
-    size_t total = 0;
-    for (int i = 0; i < n; i++)
-        total += round64(c[i].bytes) + 64;
+    size_t total = arena_bytes(c, n); /* check_memory ruled out saturation */
     char err[256];
     /* The whole capacity as the first slab: the KV cache and activations are all used by the
      * first evaluation anyway, and taking them now keeps sm_eval free of allocation. */
@@ -205,7 +273,9 @@ sm_status sm_context_create(sm_model *model, const sm_context_params *params, sm
     ctx->logits_all = params->logits_all != 0;
     ctx->n_logit_rows = ctx->logits_all ? ctx->n_batch : 1;
     ctx->kv.f16 = params->kv_type == SM_KV_F16;
-    ctx->kv.layer_elems = ctx->n_ctx * hp->n_kv_dim;
+    ctx->kv.layer_elems = mul_sat(ctx->n_ctx, hp->n_kv_dim);
+    if ((st = check_memory(ctx)) != SM_OK)
+        goto fail;
 
     if (params->sched) {
         ctx->sched = params->sched;
@@ -334,11 +404,9 @@ sm_status sm_eval(sm_context *ctx, const int32_t *tokens, int n_tokens)
                          !tokens ? "tokens is NULL" : "n_tokens must be >= 1");
     size_t n = (size_t)n_tokens;
     const sm_hparams *hp = &ctx->model->hp;
-    for (size_t i = 0; i < n; i++)
-        if (tokens[i] < 0 || (size_t)tokens[i] >= hp->n_vocab)
-            return fail_with(ctx, SM_E_RANGE,
-                             "sm_eval: token %zu is %" PRId32 ", outside the vocabulary [0, %zu)",
-                             i, tokens[i], hp->n_vocab);
+    /* The counts first: a count that cannot fit is refused before the ids are read, so an
+     * n_tokens larger than the caller's array (INT_MAX by mistake) is an error, not a read
+     * past the array. */
     if (n > ctx->n_ctx - ctx->n_past)
         return fail_with(ctx, SM_E_RANGE,
                          "sm_eval: %zu tokens after %zu evaluated exceed the context of %zu "
@@ -349,6 +417,11 @@ sm_status sm_eval(sm_context *ctx, const int32_t *tokens, int n_tokens)
                          "sm_eval: %zu tokens with logits_all exceed n_batch %zu (call once per "
                          "n_batch tokens)",
                          n, ctx->n_batch);
+    for (size_t i = 0; i < n; i++)
+        if (tokens[i] < 0 || (size_t)tokens[i] >= hp->n_vocab)
+            return fail_with(ctx, SM_E_RANGE,
+                             "sm_eval: token %zu is %" PRId32 ", outside the vocabulary [0, %zu)",
+                             i, tokens[i], hp->n_vocab);
     size_t start = ctx->n_past;
     ctx->have_logits = 0;
     for (size_t off = 0; off < n; off += ctx->n_batch) {

@@ -15,6 +15,12 @@
  * O(n log 256) instead of a sort of the whole vocabulary (radix, the fallback). */
 enum { TOP_P_FIRST = 256 };
 
+/* The largest n_vocab and repeat_last_n taken: the largest vocabulary and the longest context a
+ * model may have (SM_ARCH_MAX_VOCAB, SM_ARCH_MAX_CTX in arch_common.h). Larger values are
+ * refused, since the sampler sizes its buffers by them at create: a huge integer would
+ * otherwise ask for gigabytes, or (a 32-bit size_t) wrap into a small buffer. */
+enum { SAMPLER_MAX = 1 << 24 };
+
 struct sm_sampler {
     sm_sampler_params p;
     int n_vocab;
@@ -83,22 +89,29 @@ static int bad(const char *name, double value, const char *rule)
     return -1;
 }
 
+/* The same for an integer field, shown exactly (%g would round 2147483647). */
+static int bad_int(const char *name, int value, const char *rule)
+{
+    sm_log(SM_LOG_ERROR, "sm_sampler_create: %s %d: must be %s", name, value, rule);
+    return -1;
+}
+
 static int check_params(const sm_sampler_params *p, int n_vocab)
 {
-    if (n_vocab < 1)
-        return bad("n_vocab", n_vocab, ">= 1");
+    if (n_vocab < 1 || n_vocab > SAMPLER_MAX)
+        return bad_int("n_vocab", n_vocab, "in [1, 16777216]");
     if (isnan(p->temperature))
         return bad("temperature", p->temperature, "a number (<= 0 = greedy)");
     if (p->top_k < 0)
-        return bad("top_k", p->top_k, ">= 0 (0 = off)");
+        return bad_int("top_k", p->top_k, ">= 0 (0 = off)");
     if (!(p->top_p > 0 && p->top_p <= 1))
         return bad("top_p", p->top_p, "in (0, 1] (1 = off)");
     if (!(p->min_p >= 0 && p->min_p <= 1))
         return bad("min_p", p->min_p, "in [0, 1] (0 = off)");
     if (!(p->repeat_penalty > 0 && isfinite(p->repeat_penalty)))
         return bad("repeat_penalty", p->repeat_penalty, "finite and > 0 (1 = off)");
-    if (p->repeat_last_n < 0)
-        return bad("repeat_last_n", p->repeat_last_n, ">= 0 (0 = off)");
+    if (p->repeat_last_n < 0 || p->repeat_last_n > SAMPLER_MAX)
+        return bad_int("repeat_last_n", p->repeat_last_n, "in [0, 16777216] (0 = off)");
     return 0;
 }
 
@@ -114,8 +127,6 @@ sm_status sm_sampler_create(const sm_sampler_params *params, int n_vocab, sm_sam
     *out = NULL;
     if (check_params(params, n_vocab) != 0)
         return SM_E_INVAL;
-    if ((size_t)n_vocab > SIZE_MAX / sizeof(double))
-        return SM_E_NOMEM;
     sm_sampler *s = calloc(1, sizeof *s);
     if (!s)
         return SM_E_NOMEM;

@@ -325,7 +325,12 @@ SM_API void sm_model_params_init(sm_model_params *params);
  *
  * Everything in the file is validated before the call returns: the container (counts,
  * lengths, types, alignment, offsets), the hyper-parameters, and every tensor's type and shape
- * against them. Nothing read from the file is trusted later.
+ * against them. Nothing read from the file is trusted later. In particular every tensor must
+ * lie inside the file's size at load: a file truncated before the load is SM_E_FORMAT, naming
+ * the tensor whose bytes are missing. A file truncated (or rewritten) while a model mapped
+ * from it (use_mmap = 1) is in use is outside that check: reading a page past the new end
+ * raises SIGBUS, as with any mmap. Load with use_mmap = 0 (sm-run --no-mmap) when the file may
+ * change: the bytes are then copied at load.
  *
  * @param path   the file.
  * @param params NULL for the defaults.
@@ -474,9 +479,12 @@ SM_API void sm_context_params_init(sm_context_params *params);
 /**
  * Creates a context over @p model, sized once: the KV cache for n_ctx positions and the
  * activations for n_batch tokens come from an arena on worker 0's NUMA node, so evaluation
- * allocates nothing after the first call.
- * @return SM_OK; SM_E_INVAL (a bad field: the log names it); SM_E_NOMEM; errors of
- *         sm_sched_create when it makes its own sched.
+ * allocates nothing after the first call. Before anything is allocated, the bytes they need
+ * (overflow-checked) are compared with the machine's physical memory (sysconf
+ * _SC_PHYS_PAGES): a context that cannot fit is refused with SM_E_NOMEM, the log naming the
+ * KV cache's size and its factors (layers, positions, KV dims, element size).
+ * @return SM_OK; SM_E_INVAL (a bad field: the log names it); SM_E_NOMEM (also a context larger
+ *         than physical memory); errors of sm_sched_create when it makes its own sched.
  * Since 0.1.0.
  */
 SM_API sm_status sm_context_create(sm_model *model, const sm_context_params *params,
@@ -621,7 +629,8 @@ typedef struct sm_sampler_params {
     float top_p;          /**< default 0.95; 1 = off; in (0, 1] */
     float min_p;          /**< default 0.05; 0 = off; in [0, 1] */
     float repeat_penalty; /**< default 1.0 (off); > 0 */
-    int repeat_last_n;    /**< tokens of history the penalty looks at; default 64; 0 = off */
+    int repeat_last_n;    /**< tokens of history the penalty looks at; default 64; 0 = off;
+                               at most 16777216 */
 } sm_sampler_params;
 
 /** Sets @p params to the defaults above. Since 0.1.0. */
@@ -630,8 +639,8 @@ SM_API void sm_sampler_params_init(sm_sampler_params *params);
 /**
  * Creates a sampler for a vocabulary of @p n_vocab tokens. All its memory is taken here:
  * sampling allocates nothing.
- * @return SM_OK; SM_E_INVAL (NULL out, n_vocab < 1, or a parameter out of its range: the log
- *         names it and the value); SM_E_NOMEM. Since 0.1.0.
+ * @return SM_OK; SM_E_INVAL (NULL out, n_vocab outside [1, 16777216], or a parameter out of its
+ *         range: the log names it and the value); SM_E_NOMEM. Since 0.1.0.
  */
 SM_API sm_status sm_sampler_create(const sm_sampler_params *params, int n_vocab, sm_sampler **out);
 
@@ -675,8 +684,8 @@ typedef int (*sm_piece_fn)(void *user_data, const char *text, size_t len);
 
 /** Parameters of sm_generate. Fill with sm_generate_params_init; fields only appended. */
 typedef struct sm_generate_params {
-    int n_predict;           /**< most tokens to generate; -1 (default) = until EOS, a stop
-                                  sequence or a full context */
+    int n_predict;           /**< most tokens to generate; -1 (default, or any negative
+                                  value) = until EOS, a stop sequence or a full context */
     const char *const *stop; /**< n_stop stop sequences (NUL-terminated, non-empty); borrowed */
     int n_stop;              /**< default 0 */
     sm_piece_fn on_piece;    /**< receives the text; may be NULL */

@@ -63,6 +63,7 @@ SM_CHECK_TESTS = \
 	tests/test_quant \
 	tests/test_kernels \
 	tests/test_gguf \
+	tests/test_malformed \
 	tests/test_forward \
 	tests/test_model \
 	tests/test_tokenizer \
@@ -126,6 +127,11 @@ tests_test_gguf_SOURCES = %D%/test_gguf.c %D%/sm_test.h
 tests_test_gguf_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_gguf_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 
+# The malformed-model corpus (GGUF-HARDENING.md rows 1-22) through the public API.
+tests_test_malformed_SOURCES = %D%/test_malformed.c %D%/sm_test.h %D%/sm_test_tmp.h
+tests_test_malformed_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_malformed_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
+
 tests_test_forward_SOURCES = %D%/test_forward.c %D%/sm_test.h %D%/sm_test_region.h \
 	%D%/sm_test_forward.h %D%/sm_test_model.h %D%/sm_test_tmp.h
 tests_test_forward_CFLAGS = $(SM_TEST_CFLAGS)
@@ -188,11 +194,13 @@ sm-check-is-missing:
 	@exit 1
 endif
 
-TESTS += %D%/test_exports.sh %D%/test_cli.sh %D%/test_bench.sh %D%/test_man.sh
+TESTS += %D%/test_exports.sh %D%/test_no_exit.sh %D%/test_cli.sh %D%/test_bench.sh \
+	%D%/test_man.sh
 EXTRA_DIST += \
 	%D%/tap.sh \
 	%D%/exports.txt \
 	%D%/test_exports.sh \
+	%D%/test_no_exit.sh \
 	%D%/test_cli.sh \
 	%D%/test_bench.sh \
 	%D%/test_man.sh

@@ -278,7 +278,9 @@ static sm_status apply(sm_cli_args *a, const sm_cli_option *opt, const char *val
     case SM_CLI_OPT_REPEAT_PENALTY:
         return parse_float(opt->long_name, value, 0, 1e6, 1, &a->repeat_penalty, err, err_len);
     case SM_CLI_OPT_REPEAT_LAST_N:
-        return parse_int(opt->long_name, value, -1, INT_MAX, &a->repeat_last_n, err, err_len);
+        /* at most the longest context (the sampler refuses more; see sm_sampler_params) */
+        return parse_int(opt->long_name, value, -1, SM_CLI_MAX_CTX, &a->repeat_last_n, err,
+                         err_len);
     case SM_CLI_OPT_SEED:
         return parse_seed(value, &a->seed, err, err_len);
     case SM_CLI_OPT_STOP:
