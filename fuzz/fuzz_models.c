@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/* fuzz_models.c: tiny LLaMA (SentencePiece) and GPT-2 (byte-level BPE) models with real
+ * vocabularies, as GGUF bytes, for the fuzzers and their seed corpora. */
+#include "config.h"
+
+#include "fuzz_models.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/builtin.h"
+#include "ref_quant.h"
+#include "tiny_model.h"
+
+/* ---- LLaMA: SentencePiece pieces with scores, byte fallback and special tokens ------------- */
+
+/* Ordinary pieces, most preferred first (score -index), so that merges happen in a known order:
+ * single characters, the pairs and words built from them, multi-byte characters, runs of the
+ * space mark (U+2581), and texts that look like byte tokens but are typed NORMAL (row 17: they
+ * are ordinary text). */
+// clang-format off
+static const char *const spm_pieces[] = {
+    "\xE2\x96\x81", "e", "t", "a", "o", "i", "n", "s", "h", "r", "d", "l", "u", "c", "m",
+    "th", "he", "in", "er", "an", "on", "re", "ing", "ng", "nd", "the", "and",
+    "\xE2\x96\x81t", "\xE2\x96\x81" "a", "\xE2\x96\x81th", "\xE2\x96\x81the", "\xE2\x96\x81o",
+    "\xE2\x96\x81of", "\xE2\x96\x81" "an", "\xE2\x96\x81" "and", "\xE2\x96\x81i", "\xE2\x96\x81in",
+    "\xE2\x96\x81s", "\xC3\xA9", "\xE6\x97\xA5", "\xE6\x9C\xAC", "\xE6\x97\xA5\xE6\x9C\xAC",
+    "\xE2\x96\x81\xE6\x97\xA5\xE6\x9C\xAC", "\xE2\x96\x81\xE2\x96\x81",
+    "\xE2\x96\x81\xE2\x96\x81\xE2\x96\x81\xE2\x96\x81", "<0xZZ>", "<0x-1>", "<0x>"};
+// clang-format on
+enum { N_SPM_PIECES = sizeof spm_pieces / sizeof spm_pieces[0] };
+
+/* Token layout: 0 <unk>, 1 <s>, 2 </s>, 3..258 the byte tokens <0x00>..<0xFF>, then the pieces,
+ * then one user-defined and one unused token. */
+enum { SPM_FIRST_BYTE = 3, SPM_FIRST_PIECE = SPM_FIRST_BYTE + 256 };
+enum { SPM_N_TOKENS = SPM_FIRST_PIECE + N_SPM_PIECES + 2 };
+
+/* llama.cpp's token types */
+enum { TT_NORMAL = 1, TT_UNKNOWN = 2, TT_CONTROL = 3, TT_USER = 4, TT_UNUSED = 5, TT_BYTE = 6 };
+
+static void add_spm_vocab(sm_gw *w)
+{
+    char bytes[256][8];
+    const char *tokens[SPM_N_TOKENS];
+    float scores[SPM_N_TOKENS];
+    int32_t types[SPM_N_TOKENS];
+    size_t n = 0;
+    const struct {
+        const char *text;
+        int32_t type;
+    } specials[] = {{"<unk>", TT_UNKNOWN}, {"<s>", TT_CONTROL}, {"</s>", TT_CONTROL}};
+    for (size_t i = 0; i < 3; i++, n++) {
+        tokens[n] = specials[i].text;
+        types[n] = specials[i].type;
+        scores[n] = 0.0f;
+    }
+    for (int b = 0; b < 256; b++, n++) {
+        snprintf(bytes[b], sizeof bytes[b], "<0x%02X>", b);
+        tokens[n] = bytes[b];
+        types[n] = TT_BYTE;
+        scores[n] = 0.0f;
+    }
+    for (size_t i = 0; i < N_SPM_PIECES; i++, n++) {
+        tokens[n] = spm_pieces[i];
+        types[n] = TT_NORMAL;
+        scores[n] = -(float)i;
+    }
+    tokens[n] = "<|user|>";
+    types[n] = TT_USER;
+    scores[n++] = 0.0f;
+    tokens[n] = "<unused0>";
+    types[n] = TT_UNUSED;
+    scores[n++] = 0.0f;
+    sm_gw_kv_str(w, "tokenizer.ggml.model", "llama");
+    sm_gw_kv_arr_str(w, "tokenizer.ggml.tokens", tokens, n);
+    sm_gw_kv_arr_f32(w, "tokenizer.ggml.scores", scores, n);
+    sm_gw_kv_arr_i32(w, "tokenizer.ggml.token_type", types, n);
+    sm_gw_kv_u32(w, "tokenizer.ggml.bos_token_id", 1);
+    sm_gw_kv_u32(w, "tokenizer.ggml.eos_token_id", 2);
+    sm_gw_kv_u32(w, "tokenizer.ggml.unknown_token_id", 0);
+}
+
+/* ---- GPT-2: the 256 byte tokens, ranked merges (several levels deep) and <|endoftext|> ------ */
+
+/* Merges as byte strings, left and right, in rank order; each one's concatenation becomes a
+ * token. Words, a doubled space run, newlines and multi-byte characters (é, 日 in two steps);
+ * " the" comes twice, from two merges (the first id wins the text lookup). */
+// clang-format off
+static const char *const bpe_merges[][2] = {
+    {" ", "t"}, {"h", "e"}, {"i", "n"}, {" ", "a"}, {"e", "r"}, {"o", "n"}, {" t", "he"},
+    {"r", "e"}, {"a", "n"}, {" ", "s"}, {"n", "g"}, {"in", "g"}, {" ", "o"}, {" o", "f"},
+    {"n", "d"}, {" a", "nd"}, {" ", " "}, {"  ", "  "}, {"\n", "\n"}, {"\xC3", "\xA9"},
+    {"\xE6", "\x97"}, {"\xE6\x97", "\xA5"}, {" ", "\xE6\x97\xA5"}, {"t", "h"}, {"th", "e"},
+    {" ", "the"}};
+// clang-format on
+enum { N_BPE_MERGES = sizeof bpe_merges / sizeof bpe_merges[0] };
+enum { BPE_N_TOKENS = 256 + N_BPE_MERGES + 1 };
+
+/* GPT-2's byte-to-character map: printable bytes stand for themselves, the 68 others take
+ * U+0100 upwards in byte order. */
+static unsigned bpe_codepoint(unsigned char b)
+{
+    unsigned below = 0;
+    for (unsigned c = 0; c < b; c++)
+        below += !((c >= 0x21 && c <= 0x7E) || (c >= 0xA1 && c <= 0xAC) || c >= 0xAE);
+    int printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
+    return printable ? b : 0x100 + below;
+}
+
+/* Spells the bytes of @p s in GPT-2's characters (at most 2 UTF-8 bytes each) into @p out. */
+static void bpe_spell(const char *s, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && n + 3 < cap; p++) {
+        unsigned cp = bpe_codepoint(*p);
+        if (cp < 0x80) {
+            out[n++] = (char)cp;
+        } else {
+            out[n++] = (char)(0xC0 | (cp >> 6));
+            out[n++] = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    out[n] = '\0';
+}
+
+static void add_bpe_vocab(sm_gw *w)
+{
+    char text[BPE_N_TOKENS][32];
+    char merge[N_BPE_MERGES][64];
+    const char *tokens[BPE_N_TOKENS], *merges[N_BPE_MERGES];
+    int32_t types[BPE_N_TOKENS];
+    for (int b = 0; b < 256; b++) {
+        char s[2] = {(char)b, 0};
+        if (b == 0) {
+            /* NUL cannot go through the C string above: U+0100 is byte 0's character */
+            snprintf(text[0], sizeof text[0], "\xC4\x80");
+        } else {
+            bpe_spell(s, text[b], sizeof text[b]);
+        }
+        tokens[b] = text[b];
+        types[b] = TT_NORMAL;
+    }
+    for (size_t k = 0; k < N_BPE_MERGES; k++) {
+        char l[32], r[32], both[32];
+        bpe_spell(bpe_merges[k][0], l, sizeof l);
+        bpe_spell(bpe_merges[k][1], r, sizeof r);
+        snprintf(both, sizeof both, "%s%s", bpe_merges[k][0], bpe_merges[k][1]);
+        bpe_spell(both, text[256 + k], sizeof text[256 + k]);
+        snprintf(merge[k], sizeof merge[k], "%s %s", l, r);
+        merges[k] = merge[k];
+        tokens[256 + k] = text[256 + k];
+        types[256 + k] = TT_NORMAL;
+    }
+    tokens[BPE_N_TOKENS - 1] = "<|endoftext|>";
+    types[BPE_N_TOKENS - 1] = TT_CONTROL;
+    sm_gw_kv_str(w, "tokenizer.ggml.model", "gpt2");
+    sm_gw_kv_str(w, "tokenizer.ggml.pre", "gpt-2");
+    sm_gw_kv_arr_str(w, "tokenizer.ggml.tokens", tokens, BPE_N_TOKENS);
+    sm_gw_kv_arr_i32(w, "tokenizer.ggml.token_type", types, BPE_N_TOKENS);
+    sm_gw_kv_arr_str(w, "tokenizer.ggml.merges", merges, N_BPE_MERGES);
+    sm_gw_kv_u32(w, "tokenizer.ggml.eos_token_id", BPE_N_TOKENS - 1);
+    sm_gw_kv_u32(w, "tokenizer.ggml.bos_token_id", BPE_N_TOKENS - 1);
+}
+
+/* ---- the model ---------------------------------------------------------------------------- */
+
+int sm_fuzz_model_gguf(sm_ref_arch arch, uint32_t wtype, int with_vocab, int tied, uint8_t **out,
+                       size_t *size, char *err, size_t err_len)
+{
+    /* As small as a model of each type can be: the K-quants' 256-element blocks set the width
+     * of theirs, every other type gets a 32-wide model of a few KiB, cheap to mutate and run. */
+    int k_quant = wtype == SM_RQ_Q4_K || wtype == SM_RQ_Q6_K;
+    sm_tm_spec s;
+    sm_tm_spec_default(&s, arch);
+    s.n_embd = k_quant ? 256 : 32;
+    s.n_ff = k_quant ? 256 : 64;
+    s.n_layer = 1;
+    s.n_head = 2;
+    s.n_head_kv = arch == SM_REF_GPT2 ? 2 : 1;
+    s.n_ctx = 16;
+    s.n_vocab = arch == SM_REF_GPT2 ? BPE_N_TOKENS : SPM_N_TOKENS;
+    s.wtype = wtype;
+    s.tied = arch == SM_REF_GPT2 || tied;
+    s.seed = 0xF022 + wtype;
+
+    sm_tm_model *m = NULL;
+    if (sm_tm_build(&s, &m, err, err_len) != 0)
+        return -1;
+    sm_gw *w = sm_gw_create(3);
+    if (w == NULL) {
+        sm_tm_free(m);
+        snprintf(err, err_len, "out of memory for the GGUF writer");
+        return -1;
+    }
+    sm_tm_add_keys(&s, w);
+    if (with_vocab && arch == SM_REF_GPT2)
+        add_bpe_vocab(w);
+    else if (with_vocab)
+        add_spm_vocab(w);
+    sm_tm_add_tensors(m, w);
+    int rc = sm_gw_bytes(w, out, size);
+    sm_gw_free(w);
+    sm_tm_free(m);
+    if (rc != 0)
+        snprintf(err, err_len, "the GGUF writer failed (out of memory?)");
+    return rc;
+}
+
+/* ---- the tokenizer fuzzer's models ----------------------------------------------------------- */
+
+static int load_bytes(const uint8_t *b, size_t n, sm_model **out, const char *what, char *err,
+                      size_t err_len)
+{
+    char why[512] = "";
+    sm_model_params mp;
+    sm_model_params_init(&mp);
+    mp.errbuf = why;
+    mp.errbuf_len = sizeof why;
+    sm_status st = sm_model_load_buffer(b, n, &mp, out);
+    if (st != SM_OK)
+        snprintf(err, err_len, "%s: %s: %s", what, sm_status_name(st), why);
+    return st == SM_OK ? 0 : -1;
+}
+
+/* A fixture vocabulary when $SM_FIXTURES has it; 1 when absent, -1 when present but unusable. */
+static int load_fixture(const char *name, sm_model **out, char *err, size_t err_len)
+{
+    const char *dir = getenv("SM_FIXTURES");
+    char path[4096];
+    if (dir == NULL || *dir == '\0')
+        return 1;
+    snprintf(path, sizeof path, "%s/models/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return 1;
+    fclose(f);
+    char why[512] = "";
+    sm_model_params mp;
+    sm_model_params_init(&mp);
+    mp.errbuf = why;
+    mp.errbuf_len = sizeof why;
+    sm_status st = sm_model_load(path, &mp, out);
+    if (st != SM_OK) {
+        snprintf(err, err_len, "%s: %s: %s", path, sm_status_name(st), why);
+        return -1;
+    }
+    return 0;
+}
+
+void sm_fuzz_tok_models_free(sm_model *slots[SM_FUZZ_TOK_SLOTS])
+{
+    for (int i = 0; i < SM_FUZZ_TOK_SLOTS; i++) {
+        int seen = 0;
+        for (int j = 0; j < i; j++)
+            seen |= slots[j] == slots[i];
+        if (!seen)
+            sm_model_free(slots[i]);
+    }
+    for (int i = 0; i < SM_FUZZ_TOK_SLOTS; i++)
+        slots[i] = NULL;
+}
+
+int sm_fuzz_tok_models(sm_model *slots[SM_FUZZ_TOK_SLOTS], char *err, size_t err_len)
+{
+    for (int i = 0; i < SM_FUZZ_TOK_SLOTS; i++)
+        slots[i] = NULL;
+    sm_model_params mp;
+    sm_model_params_init(&mp);
+    if (sm_cli_builtin_load("small", &mp, &slots[0], err, err_len) != SM_OK)
+        return -1;
+
+    /* builtin.c's merges on a model as small as its spec check allows */
+    sm_cli_builtin_spec merges = {.name = "fuzz-merges",
+                                  .n_vocab = sm_cli_builtin_max_vocab(),
+                                  .n_ctx = 16,
+                                  .n_embd = 16,
+                                  .n_layer = 1,
+                                  .n_head = 2,
+                                  .n_ff = 32,
+                                  .seed = 0xF022};
+    uint8_t *b = NULL;
+    size_t n = 0;
+    int rc = sm_cli_builtin_gguf(&merges, &b, &n, err, err_len) == SM_OK ? 0 : -1;
+    if (rc == 0)
+        rc = load_bytes(b, n, &slots[1], "the built-in merges model", err, err_len);
+    free(b);
+    for (int k = 0; rc == 0 && k < 2; k++) {
+        sm_ref_arch arch = k == 0 ? SM_REF_GPT2 : SM_REF_LLAMA;
+        b = NULL;
+        rc = sm_fuzz_model_gguf(arch, SM_RQ_F32, 1, 0, &b, &n, err, err_len);
+        if (rc == 0)
+            rc = load_bytes(b, n, &slots[2 + k], k == 0 ? "the GPT-2 model" : "the LLaMA model",
+                            err, err_len);
+        free(b);
+    }
+    const char *fixture[2] = {"vocab-gpt2.gguf", "vocab-llama.gguf"};
+    for (int k = 0; rc == 0 && k < 2; k++) {
+        int f = load_fixture(fixture[k], &slots[4 + k], err, err_len);
+        if (f > 0)
+            slots[4 + k] = slots[2 + k];
+        rc = f < 0 ? -1 : 0;
+    }
+    if (rc != 0)
+        sm_fuzz_tok_models_free(slots);
+    return rc;
+}
