@@ -68,6 +68,13 @@ for args in "--no-such-flag" "-Z" "--help=yes" "stray-argument" "-- stray" "-hh"
 done
 
 
+# A control character in an argument is shown as '?', so the reason stays one line: the
+# newline in "--stop<newline>###" made a two-line message (fuzz/fuzz_cli_args).
+expect_run "usage error '--stop<newline>###'" 2 "--stop
+###"
+tap_check "usage error '--stop<newline>###': one line naming it with '?'" \
+    grep -qxF "sm-run: unknown option '--stop?###'" "$tmp/err"
+
 for args in "--threads abc" "-t -1" "-t 4097" "--placement diagonal" "--threads" \
     "--topology-synthetic x --topology-xml y"; do
     # shellcheck disable=SC2086 # word splitting of $args is intended
