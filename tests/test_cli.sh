@@ -419,10 +419,12 @@ done <<'EOF'
 --temp|nan
 --top-k|-1
 --top-p|0
+--top-p|1e-50
 --top-p|1.5
 --min-p|-0.1
 --min-p|2
 --repeat-penalty|0
+--repeat-penalty|1e-46
 --repeat-penalty|inf
 --repeat-last-n|-2
 --seed|-2
