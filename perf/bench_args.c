@@ -118,6 +118,11 @@ static sm_status fail(char *err, size_t err_len, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err, err_len, fmt, ap);
         va_end(ap);
+        /* The reason quotes arguments, which may hold newlines or terminal escapes: shown as
+         * '?', they keep it one line (found by fuzz/fuzz_cli_args). */
+        for (char *c = err; *c != '\0'; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7F)
+                *c = '?';
     }
     return SM_E_INVAL;
 }

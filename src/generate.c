@@ -60,6 +60,10 @@ static int cancelled(const sm_generate_params *p)
 static sm_status piece_of(const sm_model *m, int32_t tok, char **buf, size_t *cap, size_t *n)
 {
     sm_status st = sm_token_to_piece(m, tok, *buf, *cap, n);
+    /* An id the tokenizer does not have (and the sampler drew from the logits, so the
+     * embedding does) is a padding row, which the loader allows: it has no text. */
+    if (st == SM_E_RANGE && *n == 0)
+        return SM_OK;
     if (st == SM_E_RANGE && *n > *cap) {
         char *p = realloc(*buf, *n);
         if (!p)

@@ -222,6 +222,10 @@ static sm_status load_vocab(sm_model *m, const char *path, char *err, size_t err
         return SM_OK;
     char why[512];
     sm_status st = sm_vocab_load(m->gguf, &m->vocab, why, sizeof why);
+    /* A file naming a tokenizer without its tokens is malformed: SM_E_NOT_FOUND is not one of
+     * sm_model_load's statuses (found by fuzz/fuzz_model_load). */
+    if (st == SM_E_NOT_FOUND)
+        st = SM_E_FORMAT;
     if (st != SM_OK)
         return sm_errbuf_set(err, err_len, st, "%s: %s", path, why);
     size_t n = (size_t)sm_vocab_n_tokens(m->vocab);

@@ -25,6 +25,8 @@ static void usage(FILE *f)
             "                        sizes (the test fixtures' 64, 2, 4, 2 (gpt2: 4), 192 (gpt2:\n"
             "                        256), 512, 128); --heads without --kv-heads: no grouping\n"
             "  --tied                llama: no output.weight (gpt2 is always tied)\n"
+            "  --tokenizer           a tokenizer too (llama: SentencePiece, 309 tokens; gpt2:\n"
+            "                        byte-level BPE, 283 tokens; see tiny_model.h)\n"
             "  --rope-base F  --eps F  --std F  --seed N\n");
 }
 
@@ -85,6 +87,10 @@ int main(int argc, char **argv)
         }
         if (!strcmp(a, "--tied")) {
             s.tied = 1;
+            continue;
+        }
+        if (!strcmp(a, "--tokenizer")) {
+            s.tokenizer = 1;
             continue;
         }
         if (i + 1 >= argc) {

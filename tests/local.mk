@@ -30,7 +30,8 @@ libsm_testutil_la_SOURCES = \
 	%D%/ref_gguf.h \
 	%D%/tiny_model.c \
 	%D%/tiny_model.h \
-	%D%/tiny_model_gguf.c
+	%D%/tiny_model_gguf.c \
+	%D%/tiny_vocab.c
 libsm_testutil_la_LIBADD = libsm_cli.la -lm
 
 # Generation written with the API's low-level calls, the reference test_cli.sh holds sm-run to.
@@ -147,7 +148,7 @@ tests_test_textout_LDADD = $(SM_TEST_LIBS)
 
 tests_test_generate_SOURCES = %D%/test_generate.c %D%/sm_test.h
 tests_test_generate_CFLAGS = $(SM_TEST_CFLAGS)
-tests_test_generate_LDADD = libsm_cli.la $(SM_TEST_LIBS)
+tests_test_generate_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 
 tests_test_tokenizer_SOURCES = %D%/test_tokenizer.c %D%/sm_test.h
 tests_test_tokenizer_CFLAGS = $(SM_TEST_CFLAGS)

@@ -77,6 +77,10 @@ usage "--fail-on-regression without --compare" "--compare" --fail-on-regression 
 usage "--fail-on-regression 200" "200" --compare a b --fail-on-regression 200
 usage "--compare with one file" "two files" --compare a
 usage "--kernels with -m" "--kernels" --kernels -m builtin:small
+# A newline in a value is shown as '?', so the reason stays one line (fuzz/fuzz_cli_args).
+usage "-t with a newline" "'1?2'" -t "1
+2"
+tap_check "-t with a newline: the reason is one line" test "$(grep -c . "$tmp/err")" -eq 1
 usage "-p 0 -n 0 and no -pg" "no test" -p 0 -n 0
 
 # A test longer than the model's context: refused, naming both, before any row is printed.

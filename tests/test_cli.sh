@@ -68,6 +68,13 @@ for args in "--no-such-flag" "-Z" "--help=yes" "stray-argument" "-- stray" "-hh"
 done
 
 
+# A control character in an argument is shown as '?', so the reason stays one line: the
+# newline in "--stop<newline>###" made a two-line message (fuzz/fuzz_cli_args).
+expect_run "usage error '--stop<newline>###'" 2 "--stop
+###"
+tap_check "usage error '--stop<newline>###': one line naming it with '?'" \
+    grep -qxF "sm-run: unknown option '--stop?###'" "$tmp/err"
+
 for args in "--threads abc" "-t -1" "-t 4097" "--placement diagonal" "--threads" \
     "--topology-synthetic x --topology-xml y"; do
     # shellcheck disable=SC2086 # word splitting of $args is intended
@@ -412,10 +419,12 @@ done <<'EOF'
 --temp|nan
 --top-k|-1
 --top-p|0
+--top-p|1e-50
 --top-p|1.5
 --min-p|-0.1
 --min-p|2
 --repeat-penalty|0
+--repeat-penalty|1e-46
 --repeat-penalty|inf
 --repeat-last-n|-2
 --seed|-2

@@ -13,6 +13,7 @@
 #include "cli/builtin.h"
 #include "sm_test.h"
 #include "smallmind.h"
+#include "tiny_model.h"
 
 #define MAX_TEXT 4096
 
@@ -399,6 +400,70 @@ START_TEST(test_eos_ends_generation)
 }
 END_TEST
 
+/* A tokenizer shorter than the embedding (padding rows, which the loader accepts): a sampled
+ * padding id has no text and generation goes on. It failed with "cannot read a token's text"
+ * (found while setting up CI's valgrind stage on a gen_model --tokenizer model). The text is
+ * held to a loop of sm_eval and a twin sampler, which must draw a padding id at least once. */
+START_TEST(test_padding_ids_have_no_text)
+{
+    sm_tm_spec spec;
+    sm_tm_spec_default(&spec, SM_REF_LLAMA);
+    spec.tokenizer = 1; /* 309 tokens over 512 embedding rows */
+    sm_tm_model *tm = NULL;
+    char err[256];
+    ck_assert_msg(sm_tm_build(&spec, &tm, err, sizeof err) == 0, "%s", err);
+    uint8_t *bytes = NULL;
+    size_t size = 0;
+    ck_assert_int_eq(sm_tm_gguf_bytes(tm, &bytes, &size), 0);
+    sm_tm_free(tm);
+    sm_model *m = NULL;
+    ck_assert_int_eq(sm_model_load_buffer(bytes, size, NULL, &m), SM_OK);
+    free(bytes);
+    const int32_t n_tokens = (int32_t)sm_tm_vocab_size(SM_REF_LLAMA), eos = sm_model_token_eos(m);
+    ck_assert_int_lt(n_tokens, sm_model_n_vocab(m));
+
+    sm_context *c = make_ctx(m, 1, 0);
+    sm_sampler *smp = make_sampler(m, 1.0f, 7), *twin = make_sampler(m, 1.0f, 7);
+    int32_t p[64];
+    int n = tokenize(m, "the end", p, 64);
+    sink s = {0};
+    sm_generate_result r;
+    ck_assert_int_eq(generate(c, smp, p, n, 24, NULL, 0, &s, &r), SM_OK);
+
+    char want[MAX_TEXT];
+    size_t want_len = 0;
+    int n_gen = 0, n_padding = 0;
+    sm_context_reset(c);
+    ck_assert_int_eq(sm_eval(c, p, n), SM_OK);
+    for (int i = 0; i < n; i++)
+        sm_sampler_accept(twin, p[i]);
+    for (; n_gen < 24; n_gen++) {
+        int32_t t;
+        ck_assert_int_eq(sm_sample(twin, sm_get_logits(c, -1), sm_model_n_vocab(m), &t), SM_OK);
+        sm_sampler_accept(twin, t);
+        if (t == eos)
+            break;
+        size_t nb = 0;
+        if (t >= n_tokens) {
+            n_padding++;
+        } else {
+            ck_assert_int_eq(sm_token_to_piece(m, t, want + want_len, sizeof want - want_len, &nb),
+                             SM_OK);
+            want_len += nb;
+        }
+        ck_assert_int_eq(sm_eval(c, &t, 1), SM_OK);
+    }
+    ck_assert_int_gt(n_padding, 0);
+    ck_assert_int_eq(r.n_generated, n_gen);
+    ck_assert_uint_eq(s.len, want_len);
+    ck_assert_mem_eq(s.text, want, want_len);
+    sm_sampler_free(twin);
+    sm_sampler_free(smp);
+    sm_context_free(c);
+    sm_model_free(m);
+}
+END_TEST
+
 static Suite *generate_suite(void)
 {
     Suite *s = suite_create("generate");
@@ -412,6 +477,7 @@ static Suite *generate_suite(void)
     tcase_add_test(tc, test_seed_and_threads);
     tcase_add_test(tc, test_decode_allocates_nothing);
     tcase_add_test(tc, test_eos_ends_generation);
+    tcase_add_test(tc, test_padding_ids_have_no_text);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -32,6 +32,7 @@ typedef struct mspec {
     int ff_key_zero;           /* feed_forward_length says 0 (the tensors keep n_ff) */
     int n_tokens;              /* a llama tokenizer of this many tokens when > 0 */
     int has_eos_key;           /* tokenizer.ggml.eos_token_id = eos_id */
+    int no_tokens_key;         /* the tokenizer without tokenizer.ggml.tokens */
     uint32_t eos_id;
 } mspec;
 
@@ -104,7 +105,8 @@ static const char *write_model(const mspec *s)
             tokens[i] = text[i];
         }
         sm_gw_kv_str(w, "tokenizer.ggml.model", "llama");
-        sm_gw_kv_arr_str(w, "tokenizer.ggml.tokens", tokens, (size_t)s->n_tokens);
+        if (!s->no_tokens_key)
+            sm_gw_kv_arr_str(w, "tokenizer.ggml.tokens", tokens, (size_t)s->n_tokens);
         if (s->has_eos_key)
             sm_gw_kv_u32(w, "tokenizer.ggml.eos_token_id", s->eos_id);
     }
@@ -300,6 +302,10 @@ static void m_eos_past_tokens(mspec *s)
 {
     s->n_tokens = 30, s->has_eos_key = 1, s->eos_id = 30;
 }
+static void m_no_tokens(mspec *s)
+{
+    s->n_tokens = 30, s->no_tokens_key = 1;
+}
 
 static const bad_case bad_cases[] = {
     {"n_layer 0", m_layers0, SM_E_FORMAT, "llama.block_count", "0"},
@@ -323,6 +329,9 @@ static const bad_case bad_cases[] = {
      "41"},
     {"eos id = n_tokens < n_vocab", m_eos_past_tokens, SM_E_FORMAT, "tokenizer.ggml.eos_token_id",
      "30"},
+    /* found by fuzz/fuzz_model_load: it was SM_E_NOT_FOUND, not a status of sm_model_load */
+    {"tokenizer.ggml.model without tokens", m_no_tokens, SM_E_FORMAT, "tokenizer.ggml.tokens",
+     "no "},
 };
 
 START_TEST(test_model_malformed)

@@ -3,6 +3,8 @@
  * every table's quantizers and dequantizers bit for bit against ref. */
 #include "config.h"
 
+#include <math.h>
+
 #include "kernel_util.h"
 #include "sm_test.h"
 
@@ -174,6 +176,44 @@ START_TEST(test_quant_q8_K_hand_block)
 }
 END_TEST
 
+/* Non-finite activations (a model whose weights overflow, found by fuzz/fuzz_model_load):
+ * converting NaN or an infinity to an integer code is undefined in C, so the quantizers give
+ * a NaN element code 0 and leave the rest of the block as without it. With an infinity the
+ * scale is infinite and every code 0 (x * (1/inf)). Under UBSan (clang's float-cast-overflow)
+ * the old casts failed here. */
+START_TEST(test_quant_nonfinite_activations)
+{
+    const sm_kernels *ref = sm_kernels_table(SM_ISA_REF);
+    float x[256];
+    for (int j = 0; j < 256; j++)
+        x[j] = (float)(j % 32 - 16);
+    x[5] = NAN;
+    sm_block_q8_0 b8;
+    ref->quant_q8_0(x, &b8, 32);
+    ck_assert_uint_eq(b8.d, 0x3008); /* as the hand block: max|x| is still 16 */
+    ck_assert_int_eq(b8.qs[5], 0);
+    ck_assert_int_eq(b8.qs[0], -127);
+    ck_assert_int_eq(b8.qs[17], 8);
+    sm_block_q4_0 b4;
+    ref->quant_q4_0(x, &b4, 32);
+    ck_assert_int_eq(b4.qs[5] & 0xF, 0);
+    ck_assert_int_eq(b4.qs[0] & 0xF, 0); /* -16 is the largest magnitude: code 0 */
+    sm_block_q8_K bk;
+    ref->quant_q8_K(x, &bk, 256);
+    ck_assert_int_eq(bk.qs[0], -127); /* iscale = -127 / -16, as the hand block */
+    x[5] = INFINITY;
+    ref->quant_q8_0(x, &b8, 32);
+    ck_assert_uint_eq(b8.d, 0x7C00); /* fp16 infinity */
+    for (int j = 0; j < 32; j++)
+        ck_assert_int_eq(b8.qs[j], 0);
+    x[5] = -INFINITY;
+    ref->quant_q4_0(x, &b4, 32);
+    /* d = inf, so 1/d = 0: finite x give 0 + 8.5, code 8; -inf * 0 is NaN, code 0 */
+    for (int j = 0; j < 16; j++)
+        ck_assert_int_eq(b4.qs[j], j == 5 ? 0x80 : 0x88);
+}
+END_TEST
+
 /* ---- every table against ref ------------------------------------------------------------ */
 
 static const sm_type dequant_types[] = {SM_TYPE_F16, SM_TYPE_Q8_0, SM_TYPE_Q4_0, SM_TYPE_Q4_K,
@@ -248,6 +288,7 @@ static Suite *quant_suite(void)
     tcase_add_test(tc, test_quant_q4_K_hand_block);
     tcase_add_test(tc, test_quant_q6_K_hand_block);
     tcase_add_test(tc, test_quant_q8_K_hand_block);
+    tcase_add_test(tc, test_quant_nonfinite_activations);
     suite_add_tcase(s, tc);
     tc = tcase_create("tables");
     tcase_add_loop_test(tc, test_quant_dequant_matches_ref, 0, SM_ISA_COUNT);

@@ -199,6 +199,9 @@ int sm_tm_spec_check(const sm_tm_spec *s, char *err, size_t err_len)
                        "n_head %d must divide n_embd %d into even heads, n_head_kv %d divide "
                        "n_head",
                        s->n_head, s->n_embd, s->n_head_kv);
+    if (s->tokenizer && (size_t)s->n_vocab < sm_tm_vocab_size(s->arch))
+        return tm_fail(err, err_len, "n_vocab %d is below the %zu tokens of the vocabulary",
+                       s->n_vocab, sm_tm_vocab_size(s->arch));
     if (s->arch == SM_REF_GPT2 && (s->n_head_kv != s->n_head || !s->tied))
         return tm_fail(err, err_len, "gpt2 needs n_head_kv == n_head (%d, %d) and tied output",
                        s->n_head_kv, s->n_head);

@@ -34,6 +34,7 @@ typedef struct sm_tm_spec {
     float norm_eps;
     float w_std; /* weight matrices' standard deviation; 0 = min(0.1, 1/sqrt(n_in)) */
     uint64_t seed;
+    int tokenizer; /* 1: a tokenizer too (tiny_vocab.c; n_vocab >= sm_tm_vocab_size); 0: none */
 } sm_tm_spec;
 
 /* One tensor as the file holds it, and (models built by sm_tm_build) the floats it means. */
@@ -81,7 +82,15 @@ void sm_tm_tensor_clear(sm_tm_tensor *t);
 /* An sm_ref_lookup_fn over a built model (@p ctx is the sm_tm_model). */
 int sm_tm_lookup(void *ctx, const char *name, sm_ref_weight *out);
 
-/* The GGUF keys of a model of @p s (general.*, <arch>.*), then its tensors, into @p w. */
+/* The tokenizer of sm_tm_spec.tokenizer: how many tokens it has, and its tokenizer.ggml.* keys.
+ * LLaMA: SentencePiece with scores, <unk> <s> </s>, the 256 byte tokens <0xNN>, pieces, a
+ * user-defined and an unused token. GPT-2: the 256 byte tokens, ranked merges several levels
+ * deep, <|endoftext|> as BOS and EOS. */
+size_t sm_tm_vocab_size(sm_ref_arch arch);
+void sm_tm_add_vocab(sm_ref_arch arch, sm_gw *w);
+
+/* The GGUF keys of a model of @p s (general.*, <arch>.*, the tokenizer's when s->tokenizer), then
+ * its tensors, into @p w. */
 void sm_tm_add_keys(const sm_tm_spec *s, sm_gw *w);
 void sm_tm_add_tensors(const sm_tm_model *m, sm_gw *w);
 

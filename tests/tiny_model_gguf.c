@@ -63,6 +63,8 @@ void sm_tm_add_keys(const sm_tm_spec *s, sm_gw *w)
     }
     snprintf(key, sizeof key, "%s.vocab_size", arch);
     sm_gw_kv_u32(w, key, (uint32_t)s->n_vocab);
+    if (s->tokenizer)
+        sm_tm_add_vocab(s->arch, w);
 }
 
 static void tm_add_tensor(sm_gw *w, const sm_tm_tensor *t)

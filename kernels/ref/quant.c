@@ -4,8 +4,24 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdint.h>
 
 #include "kernels/ref/ref.h"
+
+/* @p v as an int8 code, as the cast (int8_t)v gives it where that is defined; saturated
+ * beyond, and 0 for NaN. Finite activations never get there, but a model whose weights overflow
+ * (a malformed file that still loads) feeds infinities and NaNs in, and converting those is
+ * undefined in C. The block's scale is then not finite either, so the code does not matter. */
+static inline int8_t code_i8(float v)
+{
+    if (v != v)
+        return 0;
+    if (v <= -129.0f)
+        return INT8_MIN;
+    if (v >= 128.0f)
+        return INT8_MAX;
+    return (int8_t)v;
+}
 
 /* Q8_0: d = max|x| / 127, q = round-half-away(x / d). */
 static void sm_k_quant_q8_0_ref(const float *x, void *dst, size_t n)
@@ -18,7 +34,7 @@ static void sm_k_quant_q8_0_ref(const float *x, void *dst, size_t n)
         float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
         y[b].d = sm_fp32_to_fp16(d);
         for (int j = 0; j < SM_QK8_0; j++)
-            y[b].qs[j] = (int8_t)roundf(x[j] * id);
+            y[b].qs[j] = code_i8(roundf(x[j] * id));
     }
 }
 
@@ -38,7 +54,7 @@ static void sm_k_quant_q4_0_ref(const float *x, void *dst, size_t n)
         float d = max / -8, id = d != 0.0f ? 1.0f / d : 0.0f;
         y[b].d = sm_fp32_to_fp16(d);
         for (int j = 0; j < SM_QK4_0 / 2; j++) {
-            int q0 = (int8_t)(x[j] * id + 8.5f), q1 = (int8_t)(x[j + 16] * id + 8.5f);
+            int q0 = code_i8(x[j] * id + 8.5f), q1 = code_i8(x[j + 16] * id + 8.5f);
             q0 = q0 < 15 ? q0 : 15;
             q1 = q1 < 15 ? q1 : 15;
             y[b].qs[j] = (uint8_t)(q0 | q1 << 4);

@@ -131,6 +131,11 @@ static sm_status fail(char *err, size_t err_len, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err, err_len, fmt, ap);
         va_end(ap);
+        /* The reason quotes arguments, which may hold newlines or terminal escapes: shown as
+         * '?', they keep it one line (found by fuzz/fuzz_cli_args). */
+        for (char *c = err; *c != '\0'; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7F)
+                *c = '?';
     }
     return SM_E_INVAL;
 }
@@ -182,10 +187,13 @@ static sm_status parse_float(const char *name, const char *text, double lo, doub
     double v = strtod(text, &end);
     if (text[0] == '\0' || *end != '\0' || errno == ERANGE || !(v == v) || v > 1e30 || v < -1e30)
         return fail(err, err_len, "option '--%s': '%s' is not a number", name, text);
-    if (v < lo || v > hi || (lo_open && v == lo))
+    /* The range holds for the float that is kept: "--top-p 1e-50" is above 0 as a double but
+     * 0 as a float (found by fuzz/fuzz_cli_args). */
+    float f = (float)v;
+    if (f < lo || f > hi || (lo_open && f == lo))
         return fail(err, err_len, "option '--%s': %s is outside %c%g, %g]", name, text,
                     lo_open ? '(' : '[', lo, hi);
-    *out = (float)v;
+    *out = f;
     return SM_OK;
 }
 

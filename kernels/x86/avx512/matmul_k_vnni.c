@@ -20,7 +20,12 @@
 #include "kernels/x86/avx512/simd.h"
 
 // The folder's flags leave VNNI out so that its other files run on AVX-512 CPUs without it.
+#if defined(__clang__)
+// clang ignores GCC's target pragma; its own form applies the target to every function below.
+#pragma clang attribute push(__attribute__((target("avx512vnni"))), apply_to = function)
+#else
 #pragma GCC target("avx512vnni")
+#endif
 
 /* A token's super-block: x in the order of the weight vectors, and what the offsets need. */
 typedef struct kx {
@@ -234,3 +239,7 @@ void sm_kernels_fill_avx512_matmul_k_vnni(sm_kernels *kt)
     kt->matmul_q4_K = sm_k_matmul_q4_K_avx512vnni;
     kt->matmul_q6_K = sm_k_matmul_q6_K_avx512vnni;
 }
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#endif

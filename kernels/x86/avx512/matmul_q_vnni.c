@@ -25,7 +25,12 @@
 #include "kernels/x86/avx512/simd.h"
 
 // The folder's flags leave VNNI out so that its other files run on AVX-512 CPUs without it.
+#if defined(__clang__)
+// clang ignores GCC's target pragma; its own form applies the target to every function below.
+#pragma clang attribute push(__attribute__((target("avx512vnni"))), apply_to = function)
+#else
 #pragma GCC target("avx512vnni")
+#endif
 
 /* A token's quad. Q4_0: a = the low halves of the 4 blocks [x0 0..15, x1 0..15, x2 .., x3 ..],
  * b = their high halves (the nibble order of the weights); Q8_0: a = [x0 | x1], b = [x2 | x3]. */
@@ -228,3 +233,7 @@ void sm_kernels_fill_avx512_matmul_q_vnni(sm_kernels *kt)
     kt->matmul_q8_0 = sm_k_matmul_q8_0_avx512vnni;
     kt->matmul_q4_0 = sm_k_matmul_q4_0_avx512vnni;
 }
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#endif
