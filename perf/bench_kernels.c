@@ -45,9 +45,12 @@ typedef struct bk_run {
     const sm_bench_kernels_opts *o;
     const sm_kernels *kt, *ref;
     int quick, reps;
+    const int *threads; /* the thread counts, each measured right after the other per shape */
+    size_t n_threads;
     sm_sched *sched; /* the current thread count's scheduler */
     int n_workers;
     size_t thread_ix;
+    int sched_failed; /* the thread count whose scheduler did not start */
     sm_bk_row *rows;
     size_t n_rows, cap_rows;
     double *samples; /* reps of them */
@@ -99,6 +102,7 @@ static void bk_fill(float *x, size_t n, uint64_t seed, float lo, float hi)
         x[i] = lo + (hi - lo) * bk_unit(&s);
 }
 
+#ifdef SM_HAVE_OPENBLAS
 /* Lets idle threads stop spinning before the other side is timed: ours spin 3 ms after a
  * region (SM_SCHED_DEFAULT_SPIN_US), OpenBLAS's pthread workers 2^28 cycles (its default
  * THREAD_TIMEOUT, about 0.1 s here), both competing for the cores of whatever runs next. */
@@ -109,6 +113,7 @@ static void bk_settle(const bk_run *r, long ms)
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
+#endif
 
 typedef void (*bk_fn)(void *ctx);
 
@@ -138,6 +143,43 @@ static void bk_for(const bk_run *r, size_t n, size_t grain, sm_range_fn fn, void
         fn(ctx, 0, n, 0);
     else
         sm_parallel_for(r->sched, 0, n, grain, fn, ctx);
+}
+
+/* Whether the run goes on: no allocation failed and every scheduler started. */
+static int bk_ok(const bk_run *r)
+{
+    return !r->oom && !r->sched_failed;
+}
+
+/* Starts a sched of thread count i (each thread count gets a fresh one, a few ms, so that the
+ * counts of a shape run side by side), sets OpenBLAS to as many threads and draws the progress
+ * line. @return 0, or -1 when the scheduler did not start. */
+static int bk_begin(bk_run *r, size_t i, const char *what)
+{
+    sm_sched_params p;
+    sm_sched_params_init(&p);
+    p.n_threads = r->threads[i];
+    if (sm_sched_create(&p, &r->sched) != SM_OK) {
+        r->sched_failed = r->threads[i];
+        return -1;
+    }
+    r->n_workers = sm_sched_n_workers(r->sched);
+    r->thread_ix = i;
+#ifdef SM_HAVE_OPENBLAS
+    openblas_set_num_threads(r->n_workers);
+#endif
+    char line[120];
+    snprintf(line, sizeof line, "%s, %d thread%s", what, r->n_workers,
+             r->n_workers == 1 ? "" : "s");
+    sm_bench_progress_show(&r->prog, line);
+    return 0;
+}
+
+static void bk_end(bk_run *r)
+{
+    sm_sched_free(r->sched);
+    r->sched = NULL;
+    sm_bench_progress_step(&r->prog);
 }
 
 static sm_bk_row *bk_row_new(bk_run *r, sm_bk_group g, int order, const char *kernel,
@@ -301,12 +343,31 @@ static void bk_gemm_check(bk_run *r, sm_bk_row *row, const bk_gemm *g, double to
  * takes a few tenths of a second for the largest). */
 #define BK_REF_GEMM_MAX_FLOP 3e8
 
+/* One thread count of one product: ours, then OpenBLAS (or the ref result computed once). */
+static void bk_sgemm_measure(bk_run *r, sm_bk_row *row, bk_gemm *g, int have_ref)
+{
+    bk_gemm_tiling(g, r->n_workers);
+    double flop = 2.0 * (double)g->m * (double)g->n * (double)g->k;
+    row->median_us = bk_time_us(r, bk_gemm_ours, g);
+    row->gflops = flop / row->median_us * 1e-3;
+#ifdef SM_HAVE_OPENBLAS
+    (void)have_ref;
+    bk_settle(r, 10);
+    row->ref_name = "openblas";
+    row->ref_median_us = bk_time_us(r, bk_gemm_blas, g);
+    row->ref_gflops = flop / row->ref_median_us * 1e-3;
+    row->ratio = row->gflops / row->ref_gflops;
+    bk_settle(r, 200);
+    bk_gemm_check(r, row, g, 2e-5, "OpenBLAS");
+#else
+    if (have_ref)
+        bk_gemm_check(r, row, g, 1e-5, "the ref table");
+#endif
+}
+
 static void bk_sgemm_one(bk_run *r, int order, size_t m, size_t n, size_t k)
 {
-    sm_bk_row *row = bk_row_new(r, SM_BK_SGEMM, order, "sgemm", "f32", m, n, k);
     bk_gemm g = {.run = r, .fn = r->kt->matmul_f32, .m = m, .n = n, .k = k};
-    if (!row)
-        return;
     g.w = bk_alloc(r, n * k * 4);
     g.x = bk_alloc(r, m * k * 4);
     g.y = bk_alloc(r, m * n * 4);
@@ -315,24 +376,21 @@ static void bk_sgemm_one(bk_run *r, int order, size_t m, size_t n, size_t k)
         goto done;
     bk_fill(g.w, n * k, 1, -1.0f, 1.0f);
     bk_fill(g.x, m * k, 2, -1.0f, 1.0f);
-    bk_gemm_tiling(&g, r->n_workers);
-    double flop = 2.0 * (double)m * (double)n * (double)k;
-    row->median_us = bk_time_us(r, bk_gemm_ours, &g);
-    row->gflops = flop / row->median_us * 1e-3;
-#ifdef SM_HAVE_OPENBLAS
-    bk_settle(r, 10);
-    row->ref_name = "openblas";
-    row->ref_median_us = bk_time_us(r, bk_gemm_blas, &g);
-    row->ref_gflops = flop / row->ref_median_us * 1e-3;
-    row->ratio = row->gflops / row->ref_gflops;
-    bk_settle(r, 200);
-    bk_gemm_check(r, row, &g, 2e-5, "OpenBLAS");
-#else
-    if (flop <= BK_REF_GEMM_MAX_FLOP) {
+    int have_ref = 0;
+#ifndef SM_HAVE_OPENBLAS
+    if (2.0 * (double)m * (double)n * (double)k <= BK_REF_GEMM_MAX_FLOP) {
         r->ref->matmul_f32(g.w, k * 4, g.x, k * 4, g.y_ref, n, k, 0, n, 0, m);
-        bk_gemm_check(r, row, &g, 1e-5, "the ref table");
+        have_ref = 1;
     }
 #endif
+    char what[64];
+    snprintf(what, sizeof what, "sgemm %zux%zux%zu", m, n, k);
+    for (size_t i = 0; i < r->n_threads && bk_ok(r) && !bk_begin(r, i, what); i++) {
+        sm_bk_row *row = bk_row_new(r, SM_BK_SGEMM, order, "sgemm", "f32", m, n, k);
+        if (row)
+            bk_sgemm_measure(r, row, &g, have_ref);
+        bk_end(r);
+    }
 done:
     free(g.w);
     free(g.x);
@@ -345,22 +403,12 @@ static void bk_sgemm_all(bk_run *r)
     static const size_t llm[][3] = {{128, 2048, 2048}, {128, 5632, 2048}, {512, 1536, 576}};
     static const size_t llm_quick[][3] = {{32, 512, 256}};
     int order = 0;
-    for (size_t s = 64; s <= (r->quick ? 128u : 2048u) && !r->oom; s *= 2) {
-        char what[80];
-        snprintf(what, sizeof what, "sgemm %zux%zux%zu, %d threads", s, s, s, r->n_workers);
-        sm_bench_progress_show(&r->prog, what);
+    for (size_t s = 64; s <= (r->quick ? 128u : 2048u) && bk_ok(r); s *= 2)
         bk_sgemm_one(r, order++, s, s, s);
-        sm_bench_progress_step(&r->prog);
-    }
     size_t n_llm = r->quick ? 1 : 3;
-    for (size_t i = 0; i < n_llm && !r->oom; i++) {
+    for (size_t i = 0; i < n_llm && bk_ok(r); i++) {
         const size_t *sh = r->quick ? llm_quick[i] : llm[i];
-        char what[80];
-        snprintf(what, sizeof what, "sgemm %zux%zux%zu, %d threads", sh[0], sh[1], sh[2],
-                 r->n_workers);
-        sm_bench_progress_show(&r->prog, what);
         bk_sgemm_one(r, order++, sh[0], sh[1], sh[2]);
-        sm_bench_progress_step(&r->prog);
     }
 }
 
@@ -390,6 +438,7 @@ typedef struct bk_gemv {
     char *pool;
     void *x;
     float *y, *y_ref;
+    double *tol; /* per row: the check's tolerance */
     uint64_t sink;
 } bk_gemv;
 
@@ -517,22 +566,47 @@ static void bk_gemv_x(const sm_kernels *ref, sm_type t, void *x, float *xf, size
     }
 }
 
-/* Against ref's matmul on the same bytes, with the kernel contract's tolerance: 1e-5 of
- * sum_k |W[r][k] x[k]| (W dequantized, x as quantized). */
-static void bk_gemv_check(bk_run *r, sm_bk_row *row, bk_gemv *g, sm_type t, const float *xf,
-                          float *wf)
+/* The check's expectation, computed once per shape: ref's matmul on the same bytes, and the
+ * kernel contract's tolerance, 1e-5 of sum_k |W[r][k] x[k]| (W dequantized, x as quantized). */
+static void bk_gemv_expect(const bk_run *r, bk_gemv *g, sm_type t, const float *xf, float *wf)
 {
     sm_kernels_matmul(r->ref, t)(g->pool, g->row_bytes, g->x, 0, g->y_ref, g->rows, g->n_in, 0,
                                  g->rows, 0, 1);
     sm_k_dequant_fn deq = sm_kernels_dequant(r->ref, t);
-    double worst = 0;
-    size_t at = 0;
     for (size_t i = 0; i < g->rows; i++) {
         deq(g->pool + i * g->row_bytes, wf, g->n_in);
         double mag = 0;
         for (size_t j = 0; j < g->n_in; j++)
             mag += fabs((double)wf[j] * xf[j]);
-        double q = bk_err_ratio(g->y[i], g->y_ref[i], 1e-5 * mag + 1e-30);
+        g->tol[i] = 1e-5 * mag + 1e-30;
+    }
+}
+
+/* One thread count of one GEMV: ours, then the read loop over the same tiles; then the check. */
+static void bk_gemv_measure(bk_run *r, sm_bk_row *row, bk_gemv *g)
+{
+    // The tiles of src/ops.c for one token: about 4 per worker, a multiple of 16 rows.
+    g->tile_rows = g->rows;
+    if (r->n_workers > 1) {
+        g->tile_rows = div_up(g->rows, 4 * (size_t)r->n_workers);
+        g->tile_rows = div_up(g->tile_rows, BK_TILE_ROW_ALIGN) * BK_TILE_ROW_ALIGN;
+        if (g->tile_rows > BK_TILE_ROWS_MAX)
+            g->tile_rows = BK_TILE_ROWS_MAX;
+    }
+    g->n_tiles = div_up(g->rows, g->tile_rows);
+    double bytes = (double)(g->row_bytes * g->rows);
+    memset(g->y, 0, g->rows * sizeof *g->y);
+    row->median_us = bk_time_us(r, bk_gemv_ours, g);
+    row->gbps = bytes / row->median_us * 1e-3;
+    row->gflops = 2.0 * (double)g->rows * (double)g->n_in / row->median_us * 1e-3;
+    row->ref_name = "memread";
+    row->ref_median_us = bk_time_us(r, bk_read_call, g);
+    row->ref_gbps = bytes / row->ref_median_us * 1e-3;
+    row->ratio = row->gbps / row->ref_gbps;
+    double worst = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < g->rows; i++) {
+        double q = bk_err_ratio(g->y[i], g->y_ref[i], g->tol[i]);
         if (q > worst) {
             worst = q;
             at = i;
@@ -544,11 +618,7 @@ static void bk_gemv_check(bk_run *r, sm_bk_row *row, bk_gemv *g, sm_type t, cons
 static void bk_gemv_one(bk_run *r, int order, size_t ti, size_t rows, size_t n_in)
 {
     sm_type t = bk_types[ti].t;
-    sm_bk_row *row = bk_row_new(r, SM_BK_GEMV, order, "gemv", bk_types[ti].name, 1, rows, n_in);
     bk_gemv g = {.run = r, .fn = sm_kernels_matmul(r->kt, t), .rows = rows, .n_in = n_in};
-    float *tmp = NULL;
-    if (!row)
-        return;
     g.row_bytes = sm_type_row_bytes(t, n_in);
     g.copy_bytes = div_up(g.row_bytes * rows, BK_PAGE) * BK_PAGE;
     size_t pool_bytes = r->quick ? ((size_t)4 << 20) : ((size_t)1 << 30);
@@ -557,7 +627,8 @@ static void bk_gemv_one(bk_run *r, int order, size_t ti, size_t rows, size_t n_i
     g.x = bk_alloc(r, sm_type_row_bytes(sm_type_matmul_x(t), n_in));
     g.y = bk_alloc(r, rows * 4);
     g.y_ref = bk_alloc(r, rows * 4);
-    tmp = bk_alloc(r, 2 * n_in * 4);
+    g.tol = bk_alloc(r, rows * sizeof *g.tol);
+    float *tmp = bk_alloc(r, 2 * n_in * 4);
     if (r->oom)
         goto done;
     for (size_t i = 0; i < rows; i++)
@@ -565,30 +636,22 @@ static void bk_gemv_one(bk_run *r, int order, size_t ti, size_t rows, size_t n_i
     for (size_t c = 1; c < g.n_copies; c++)
         memcpy(g.pool + c * g.copy_bytes, g.pool, g.copy_bytes);
     bk_gemv_x(r->ref, t, g.x, tmp + n_in, n_in);
-    // The tiles of src/ops.c for one token: about 4 per worker, a multiple of 16 rows.
-    g.tile_rows = rows;
-    if (r->n_workers > 1) {
-        g.tile_rows = div_up(rows, 4 * (size_t)r->n_workers);
-        g.tile_rows = div_up(g.tile_rows, BK_TILE_ROW_ALIGN) * BK_TILE_ROW_ALIGN;
-        if (g.tile_rows > BK_TILE_ROWS_MAX)
-            g.tile_rows = BK_TILE_ROWS_MAX;
+    bk_gemv_expect(r, &g, t, tmp + n_in, tmp);
+    char what[64];
+    snprintf(what, sizeof what, "gemv %s %zux%zu", bk_types[ti].name, rows, n_in);
+    for (size_t i = 0; i < r->n_threads && bk_ok(r) && !bk_begin(r, i, what); i++) {
+        sm_bk_row *row = bk_row_new(r, SM_BK_GEMV, order, "gemv", bk_types[ti].name, 1, rows, n_in);
+        if (row)
+            bk_gemv_measure(r, row, &g);
+        bk_end(r);
     }
-    g.n_tiles = div_up(rows, g.tile_rows);
-    double bytes = (double)(g.row_bytes * rows);
-    row->median_us = bk_time_us(r, bk_gemv_ours, &g);
-    row->gbps = bytes / row->median_us * 1e-3;
-    row->gflops = 2.0 * (double)rows * (double)n_in / row->median_us * 1e-3;
-    row->ref_name = "memread";
-    row->ref_median_us = bk_time_us(r, bk_read_call, &g);
-    row->ref_gbps = bytes / row->ref_median_us * 1e-3;
-    row->ratio = row->gbps / row->ref_gbps;
-    bk_gemv_check(r, row, &g, t, tmp + n_in, tmp);
 done:
     free(tmp);
     free(g.pool);
     free(g.x);
     free(g.y);
     free(g.y_ref);
+    free(g.tol);
 }
 
 static void bk_gemv_all(bk_run *r)
@@ -598,14 +661,9 @@ static void bk_gemv_all(bk_run *r)
     for (size_t ti = 0; ti < BK_N_TYPES; ti++) {
         if (r->o->type && strcmp(r->o->type, bk_types[ti].name))
             continue;
-        for (size_t s = 0; s < 2 && !r->oom; s++) {
+        for (size_t s = 0; s < 2 && bk_ok(r); s++) {
             const size_t *sh = r->quick ? shapes_quick[s] : shapes[s];
-            char what[80];
-            snprintf(what, sizeof what, "gemv %s %zux%zu, %d threads", bk_types[ti].name, sh[0],
-                     sh[1], r->n_workers);
-            sm_bench_progress_show(&r->prog, what);
             bk_gemv_one(r, (int)(ti * 2 + s), ti, sh[0], sh[1]);
-            sm_bench_progress_step(&r->prog);
         }
     }
 }
@@ -701,40 +759,50 @@ static void bk_ew_call(void *ctx)
     bk_for(e->run, e->per_row ? e->m : e->m * e->n, e->grain, bk_ew_range, ctx);
 }
 
+/* One thread count of one op: ours, then ref, split alike; then the check. */
+static void bk_ops_measure(bk_run *r, sm_bk_row *row, size_t oi, bk_ew *e, float *y, float *y_ref)
+{
+    size_t units = e->per_row ? e->m : e->m * e->n;
+    e->grain = div_up(units, 4 * (size_t)r->n_workers);
+    if (!e->per_row) // whole cache lines per piece
+        e->grain = div_up(e->grain, 16) * 16;
+    e->kt = r->kt;
+    e->y = y;
+    row->median_us = bk_time_us(r, bk_ew_call, e);
+    e->kt = r->ref;
+    e->y = y_ref;
+    row->ref_name = "ref";
+    row->ref_median_us = bk_time_us(r, bk_ew_call, e);
+    row->ratio = row->ref_median_us / row->median_us;
+    double worst = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < e->m * e->n; i++) {
+        double tol = bk_ops[oi].abs_tol + bk_ops[oi].rel_tol * fabs((double)y_ref[i]);
+        double q = bk_err_ratio(y[i], y_ref[i], tol);
+        if (q > worst) {
+            worst = q;
+            at = i;
+        }
+    }
+    bk_verdict(r, row, worst, at, y[at], y_ref[at], "the ref table");
+}
+
 static void bk_ops_one(bk_run *r, size_t oi)
 {
     size_t m = r->quick ? bk_ops[oi].quick_m : bk_ops[oi].m;
     size_t n = r->quick ? bk_ops[oi].quick_n : bk_ops[oi].n;
-    sm_bk_row *row = bk_row_new(r, SM_BK_OPS, (int)oi, bk_ops[oi].name, "f32", m, n, 0);
-    if (!row)
-        return;
     float *a = bk_alloc(r, m * n * 4), *b = bk_alloc(r, m * n * 4);
     float *y = bk_alloc(r, m * n * 4), *y_ref = bk_alloc(r, m * n * 4);
     if (!r->oom) {
         bk_fill(a, m * n, 5, -4.0f, 4.0f);
         bk_fill(b, m * n, 6, -1.0f, 1.0f);
-        size_t units = bk_ops[oi].per_row ? m : m * n;
-        size_t grain = div_up(units, 4 * (size_t)r->n_workers);
-        if (!bk_ops[oi].per_row) // whole cache lines per piece
-            grain = div_up(grain, 16) * 16;
-        bk_ew e = {r, r->kt, bk_ops[oi].op, bk_ops[oi].per_row, m, n, grain, a, b, y};
-        row->median_us = bk_time_us(r, bk_ew_call, &e);
-        e.kt = r->ref;
-        e.y = y_ref;
-        row->ref_name = "ref";
-        row->ref_median_us = bk_time_us(r, bk_ew_call, &e);
-        row->ratio = row->ref_median_us / row->median_us;
-        double worst = 0;
-        size_t at = 0;
-        for (size_t i = 0; i < m * n; i++) {
-            double tol = bk_ops[oi].abs_tol + bk_ops[oi].rel_tol * fabs((double)y_ref[i]);
-            double q = bk_err_ratio(y[i], y_ref[i], tol);
-            if (q > worst) {
-                worst = q;
-                at = i;
-            }
+        bk_ew e = {r, r->kt, bk_ops[oi].op, bk_ops[oi].per_row, m, n, 1, a, b, y};
+        for (size_t i = 0; i < r->n_threads && bk_ok(r) && !bk_begin(r, i, bk_ops[oi].name); i++) {
+            sm_bk_row *row = bk_row_new(r, SM_BK_OPS, (int)oi, bk_ops[oi].name, "f32", m, n, 0);
+            if (row)
+                bk_ops_measure(r, row, oi, &e, y, y_ref);
+            bk_end(r);
         }
-        bk_verdict(r, row, worst, at, y[at], y_ref[at], "the ref table");
     }
     free(a);
     free(b);
@@ -744,13 +812,8 @@ static void bk_ops_one(bk_run *r, size_t oi)
 
 static void bk_ops_all(bk_run *r)
 {
-    for (size_t oi = 0; oi < BK_N_OPS && !r->oom; oi++) {
-        char what[80];
-        snprintf(what, sizeof what, "%s, %d threads", bk_ops[oi].name, r->n_workers);
-        sm_bench_progress_show(&r->prog, what);
+    for (size_t oi = 0; oi < BK_N_OPS && bk_ok(r); oi++)
         bk_ops_one(r, oi);
-        sm_bench_progress_step(&r->prog);
-    }
 }
 
 /* ---- driver -------------------------------------------------------------------------------- */
@@ -842,29 +905,6 @@ static int bk_try_scheds(const int *threads, size_t n, char *err, size_t len)
     return 0;
 }
 
-/* Every table's rows at one thread count, on a sched of that many workers. */
-static int bk_run_threads(bk_run *r, int n_threads, int groups)
-{
-    sm_sched_params p;
-    sm_sched_params_init(&p);
-    p.n_threads = n_threads;
-    if (sm_sched_create(&p, &r->sched) != SM_OK)
-        return -1;
-    r->n_workers = sm_sched_n_workers(r->sched);
-#ifdef SM_HAVE_OPENBLAS
-    openblas_set_num_threads(r->n_workers);
-#endif
-    if (groups & (1 << SM_BK_SGEMM))
-        bk_sgemm_all(r);
-    if ((groups & (1 << SM_BK_GEMV)) && !r->oom)
-        bk_gemv_all(r);
-    if ((groups & (1 << SM_BK_OPS)) && !r->oom)
-        bk_ops_all(r);
-    sm_sched_free(r->sched);
-    r->sched = NULL;
-    return 0;
-}
-
 int sm_bench_kernels_run(const sm_bench_kernels_opts *o, char *err, size_t err_len)
 {
     static const int one = 1;
@@ -876,7 +916,12 @@ int sm_bench_kernels_run(const sm_bench_kernels_opts *o, char *err, size_t err_l
     size_t n_threads = o->n_threads ? o->n_threads : 1;
     if (rc || (rc = bk_try_scheds(threads, n_threads, err, err_len)))
         return rc;
-    bk_run r = {.o = o, .kt = kt, .ref = sm_kernels_table(SM_ISA_REF), .quick = o->quick};
+    bk_run r = {.o = o,
+                .kt = kt,
+                .ref = sm_kernels_table(SM_ISA_REF),
+                .quick = o->quick,
+                .threads = threads,
+                .n_threads = n_threads};
     r.reps = o->reps > 0 ? o->reps : (o->quick ? 2 : 5);
     r.samples = malloc((size_t)r.reps * sizeof *r.samples);
     if (!r.samples)
@@ -900,14 +945,17 @@ int sm_bench_kernels_run(const sm_bench_kernels_opts *o, char *err, size_t err_l
              openblas_get_corename());
 #endif
     sm_bench_progress_init(&r.prog, per_count * n_threads, o->progress);
-    for (size_t i = 0; i < n_threads && !rc && !r.oom; i++) {
-        r.thread_ix = i;
-        if (bk_run_threads(&r, threads[i], groups))
-            rc = bk_fail(err, err_len, "-t %d: the scheduler did not start a second time",
-                         threads[i]);
-    }
+    if (groups & (1 << SM_BK_SGEMM))
+        bk_sgemm_all(&r);
+    if ((groups & (1 << SM_BK_GEMV)) && bk_ok(&r))
+        bk_gemv_all(&r);
+    if ((groups & (1 << SM_BK_OPS)) && bk_ok(&r))
+        bk_ops_all(&r);
     sm_bench_progress_clear(&r.prog);
-    if (!rc && r.oom)
+    if (r.sched_failed)
+        rc = bk_fail(err, err_len, "-t %d: the scheduler did not start a second time",
+                     r.sched_failed);
+    else if (r.oom)
         rc = bk_fail(err, err_len, "out of memory for the kernel tables");
     if (!rc) {
         sm_bk_tables t = {r.kt->name, r.reps, r.quick, r.ref_detail, r.rows, r.n_rows};
