@@ -94,6 +94,14 @@ static float bk_unit(uint64_t *s)
     return (float)(bk_rand(s) >> 40) * 0x1p-24f;
 }
 
+/* NaN everywhere: an element the kernel under test leaves unwritten (a tile skipped at some
+ * thread count) then fails its check instead of passing with an earlier count's value. */
+static void bk_poison(float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = NAN;
+}
+
 /* Uniform in [lo, hi). */
 static void bk_fill(float *x, size_t n, uint64_t seed, float lo, float hi)
 {
@@ -234,10 +242,13 @@ static void bk_verdict(bk_run *r, sm_bk_row *row, double worst, size_t at, doubl
             row->n_threads == 1 ? "" : "s", r->kt->name, at, got, against, want, worst);
 }
 
-/* |a - b| / tol, with 0 / 0 = 0 (exact ops have a zero tolerance). */
+/* |a - b| / tol, with 0 / 0 = 0 (exact ops have a zero tolerance); a NaN on either side is an
+ * infinite error, never a pass by failed comparisons. */
 static double bk_err_ratio(double a, double b, double tol)
 {
     double e = fabs(a - b);
+    if (isnan(e))
+        return INFINITY;
     if (e == 0)
         return 0;
     return tol > 0 ? e / tol : INFINITY;
@@ -347,6 +358,7 @@ static void bk_gemm_check(bk_run *r, sm_bk_row *row, const bk_gemm *g, double to
 static void bk_sgemm_measure(bk_run *r, sm_bk_row *row, bk_gemm *g, int have_ref)
 {
     bk_gemm_tiling(g, r->n_workers);
+    bk_poison(g->y, g->m * g->n);
     double flop = 2.0 * (double)g->m * (double)g->n * (double)g->k;
     row->median_us = bk_time_us(r, bk_gemm_ours, g);
     row->gflops = flop / row->median_us * 1e-3;
@@ -595,7 +607,7 @@ static void bk_gemv_measure(bk_run *r, sm_bk_row *row, bk_gemv *g)
     }
     g->n_tiles = div_up(g->rows, g->tile_rows);
     double bytes = (double)(g->row_bytes * g->rows);
-    memset(g->y, 0, g->rows * sizeof *g->y);
+    bk_poison(g->y, g->rows);
     row->median_us = bk_time_us(r, bk_gemv_ours, g);
     row->gbps = bytes / row->median_us * 1e-3;
     row->gflops = 2.0 * (double)g->rows * (double)g->n_in / row->median_us * 1e-3;
@@ -768,6 +780,7 @@ static void bk_ops_measure(bk_run *r, sm_bk_row *row, size_t oi, bk_ew *e, float
         e->grain = div_up(e->grain, 16) * 16;
     e->kt = r->kt;
     e->y = y;
+    bk_poison(y, e->m * e->n);
     row->median_us = bk_time_us(r, bk_ew_call, e);
     e->kt = r->ref;
     e->y = y_ref;
