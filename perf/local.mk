@@ -4,8 +4,10 @@
 EXTRA_DIST += %D%/README.md
 
 # sm-bench (issue 8): its parts live in a convenience library so that tests can link them.
-# libsm_bench.la holds the output formats, statistics and progress line (bench_util.c); the
-# kernel tables, --compare and the model runs append to it.
+# libsm_bench.la holds the output formats, statistics and progress line (bench_util.c) and the
+# kernel tables (bench_kernels.c, which uses libsm_core.la: whoever links libsm_bench.la links
+# that too); --compare and the model runs append to it. OpenBLAS, when configure found it, is
+# the SGEMM yardstick of the kernel tables and comes with the library.
 noinst_LTLIBRARIES += libsm_bench.la
 libsm_bench_la_SOURCES = \
 	%D%/bench_util.c \
@@ -13,9 +15,13 @@ libsm_bench_la_SOURCES = \
 	%D%/json_read.c \
 	%D%/json_read.h \
 	%D%/bench_compare.c \
-	%D%/bench_compare.h
+	%D%/bench_compare.h \
+	%D%/bench_kernels.c \
+	%D%/bench_kernels.h \
+	%D%/bench_kernels_out.c \
+	%D%/bench_kernels_out.h
 libsm_bench_la_CFLAGS = $(AM_CFLAGS)
-libsm_bench_la_LIBADD = -lm
+libsm_bench_la_LIBADD = $(OPENBLAS_LIBS) -lm
 
 # The model runs: options, the runner and the result writers.
 libsm_bench_la_SOURCES += \
@@ -44,11 +50,10 @@ EXTRA_PROGRAMS += %D%/spin_floor
 %C%_spin_floor_LDADD = libsm_core.la $(SM_DEP_LIBS)
 %C%_spin_floor_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 
-# bench_kernels: kernel GFLOP/s and GB/s (the later sm-bench --kernels calls sm_bench_kernels).
-# OpenBLAS, when configure found it, is linked here and nowhere else.
+# bench_kernels: `sm-bench --kernels` on its own (sm_bench_kernels_run with the same options).
 EXTRA_PROGRAMS += %D%/bench_kernels
-%C%_bench_kernels_SOURCES = %D%/bench_kernels.c %D%/bench_kernels.h %D%/common.h
-%C%_bench_kernels_LDADD = libsm_core.la $(OPENBLAS_LIBS) $(SM_DEP_LIBS)
+%C%_bench_kernels_SOURCES = %D%/bench_kernels_main.c
+%C%_bench_kernels_LDADD = libsm_bench.la libsm_core.la $(SM_DEP_LIBS)
 
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += \

@@ -76,7 +76,8 @@ SM_CHECK_TESTS = \
 	tests/test_sampler \
 	tests/test_profile \
 	tests/test_json_read \
-	tests/test_bench_compare
+	tests/test_bench_compare \
+	tests/test_bench_kernels
 check_PROGRAMS += $(SM_CHECK_TESTS)
 TESTS += $(SM_CHECK_TESTS)
 
@@ -186,6 +187,11 @@ tests_test_json_read_LDADD = libsm_bench.la $(SM_TEST_LIBS) -lm
 tests_test_bench_compare_SOURCES = %D%/test_bench_compare.c %D%/sm_test.h %D%/sm_test_tmp.h
 tests_test_bench_compare_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_bench_compare_LDADD = libsm_bench.la $(SM_TEST_LIBS) -lm
+
+# sm-bench --kernels in its quick form (perf/bench_kernels.c, in libsm_bench).
+tests_test_bench_kernels_SOURCES = %D%/test_bench_kernels.c %D%/sm_test.h %D%/sm_test_tmp.h
+tests_test_bench_kernels_CFLAGS = $(SM_TEST_CFLAGS)
+tests_test_bench_kernels_LDADD = libsm_bench.la $(SM_TEST_LIBS)
 else
 # Without Check, fail before any test runs, saying what to install.
 check_SCRIPTS += sm-check-is-missing
