@@ -50,11 +50,6 @@ EXTRA_PROGRAMS += %D%/spin_floor
 %C%_spin_floor_LDADD = libsm_core.la $(SM_DEP_LIBS)
 %C%_spin_floor_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 
-# bench_kernels: `sm-bench --kernels` on its own (sm_bench_kernels_run with the same options).
-EXTRA_PROGRAMS += %D%/bench_kernels
-%C%_bench_kernels_SOURCES = %D%/bench_kernels_main.c
-%C%_bench_kernels_LDADD = libsm_bench.la libsm_core.la $(SM_DEP_LIBS)
-
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += \
 	%D%/ref_omp.c \

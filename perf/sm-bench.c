@@ -11,6 +11,7 @@
 
 #include "bench_args.h"
 #include "bench_compare.h"
+#include "bench_kernels.h"
 #include "bench_model.h"
 #include "bench_result.h"
 #include "cli/exitcode.h"
@@ -123,6 +124,31 @@ int main(int argc, char **argv)
         return rc;
     }
     sm_set_log(log_to_stderr, &a.verbose);
+    if (a.kernels) {
+        /* -t 0 (the default) is one worker per physical core, as for models: ask a default
+         * scheduler how many that is. */
+        for (int i = 0; i < a.n_threads; i++) {
+            sm_sched *s = NULL;
+            if (a.threads[i] == 0 && sm_sched_create(NULL, &s) == SM_OK) {
+                a.threads[i] = sm_sched_n_workers(s);
+                sm_sched_free(s);
+            }
+        }
+        sm_bench_kernels_opts ko = {.threads = a.threads,
+                                    .n_threads = (size_t)a.n_threads,
+                                    .reps = a.reps,
+                                    .quick = a.quick,
+                                    .only = a.only,
+                                    .type = a.type,
+                                    .table = a.table,
+                                    .fmt = a.fmt,
+                                    .out = stdout,
+                                    .progress = a.progress};
+        int rc = sm_bench_kernels_run(&ko, err, sizeof err);
+        if (rc == 2)
+            fprintf(stderr, "sm-bench: %s\n", err);
+        return rc;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;

@@ -258,6 +258,31 @@ if command -v jq >/dev/null 2>&1; then
     fi
 fi
 
+# --kernels: the quick tables as JSON, one object per row and thread count, with the issue's
+# fields; rows measured beside a reference name it and carry its figure; every check passed.
+if command -v jq >/dev/null 2>&1; then
+    expect_run "--kernels --quick -t 1,2 -o json" 0 --kernels --quick -t 1,2 -r 2 -o json
+    if jq -e 'length > 0 and all(.[]; has("kernel") and has("type") and has("m") and has("n") and
+            has("k") and has("n_threads") and has("median_us") and has("gflops") and
+            has("gbps") and .median_us > 0) and
+            ([.[].n_threads] | unique == [1, 2]) and
+            ([.[].kernel] | index("sgemm") != null and index("gemv") != null) and
+            all(.[] | select(.kernel == "sgemm"); .gflops > 0) and
+            all(.[] | select(.kernel == "gemv"); .gbps > 0 and .ref_name == "memread" and
+                .ref_gbps > 0) and
+            all(.[] | select(.ref_name == "openblas"); .ref_gflops > 0) and
+            all(.[]; .check != "FAIL")' "$tmp/out" >/dev/null; then
+        tap_ok "--kernels -o json: every row has the fields; sgemm GFLOP/s, gemv GB/s beside memread"
+    else
+        tap_fail "--kernels -o json" "$(head -c 1500 "$tmp/out")"
+    fi
+else
+    tap_ok "--kernels json checks # SKIP jq not installed (apt-get install jq)"
+fi
+expect_run "--kernels --type q9_9" 2 --kernels --type q9_9
+tap_check "--kernels --type q9_9: the value and the accepted ones named" \
+    grep -q "q9_9.*q4_K" "$tmp/err"
+
 # A failed write is exit 4 with a message.
 if test -w /dev/full; then
     "$bench" -m builtin:small -p 4 -n 0 -r 1 >/dev/full 2>"$tmp/err"
