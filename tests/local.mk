@@ -125,12 +125,13 @@ tests_test_kernels_SOURCES = %D%/test_kernels.c %D%/kernel_util.h %D%/sm_test.h
 tests_test_kernels_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_kernels_LDADD = $(SM_TEST_LIBS)
 
-tests_test_gguf_SOURCES = %D%/test_gguf.c %D%/sm_test.h
+tests_test_gguf_SOURCES = %D%/test_gguf.c %D%/sm_test.h %D%/sm_test_raw.h
 tests_test_gguf_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_gguf_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 
 # The malformed-model corpus (GGUF-HARDENING.md rows 1-22) through the public API.
-tests_test_malformed_SOURCES = %D%/test_malformed.c %D%/sm_test.h %D%/sm_test_tmp.h
+tests_test_malformed_SOURCES = %D%/test_malformed.c %D%/sm_test.h %D%/sm_test_tmp.h \
+	%D%/sm_test_raw.h
 tests_test_malformed_CFLAGS = $(SM_TEST_CFLAGS)
 tests_test_malformed_LDADD = libsm_testutil.la $(SM_TEST_LIBS)
 

@@ -30,6 +30,21 @@ tap_skip_all() { # tap_skip_all REASON: the whole script does not apply here
     exit 0
 }
 
+# tap_run_status DESC STATUS PROGRAM ARGS...: runs PROGRAM ARGS with stdout in $tmp/out and
+# stderr in $tmp/err (the caller makes $tmp) and passes iff it exits with STATUS.
+tap_run_status() {
+    desc=$1
+    want=$2
+    shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if test "$got" -eq "$want"; then
+        tap_ok "$desc: exit $want"
+    else
+        tap_fail "$desc: exit $want" "got exit $got" "stderr: $(cat "$tmp/err")"
+    fi
+}
+
 tap_done() {
     echo "1..$tap_n"
     test "$tap_failed" -eq 0

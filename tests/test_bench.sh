@@ -20,13 +20,7 @@ expect_run() {
     desc=$1
     want=$2
     shift 2
-    "$bench" "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if test "$got" -eq "$want"; then
-        tap_ok "$desc: exit $want"
-    else
-        tap_fail "$desc: exit $want" "got exit $got" "stderr: $(cat "$tmp/err")"
-    fi
+    tap_run_status "$desc" "$want" "$bench" "$@"
 }
 
 expect_run "--help" 0 --help

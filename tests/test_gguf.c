@@ -16,6 +16,7 @@
 #include "gguf.h"
 #include "mapfile.h"
 #include "sm_test.h"
+#include "sm_test_raw.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -52,21 +53,6 @@ static void expect_fail(const uint8_t *b, size_t n, sm_status want, const char *
                   needle1, err);
     ck_assert_msg(needle2 == NULL || strstr(err, needle2) != NULL, "%s: '%s' not in \"%s\"", what,
                   needle2, err);
-}
-
-/* Little-endian reads, written here independently of the parser. */
-static uint64_t le_get(const uint8_t *p, int n_bytes)
-{
-    uint64_t v = 0;
-    for (int i = n_bytes - 1; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static void le_put(uint8_t *p, uint64_t v, int n_bytes)
-{
-    for (int i = 0; i < n_bytes; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* Bytes of one block of the tensor types the tests use, from the ggml block definitions. */
@@ -519,31 +505,6 @@ END_TEST
 /* Value types and tensor types by number, as the spec numbers them. */
 enum { VT_U32 = 4, VT_I32 = 5, VT_STRING = 8, VT_ARRAY = 9, VT_U64 = 10 };
 enum { T_F32 = 0, T_Q4_0 = 2, T_Q8_0 = 8, T_Q4_K = 12, T_I8 = 24 };
-
-/* A raw byte string for the hand-made records. */
-typedef struct raw {
-    uint8_t *p;
-    size_t n;
-} raw;
-
-static raw raw_new(size_t cap)
-{
-    raw r = {malloc(cap), 0};
-    ck_assert_ptr_nonnull(r.p);
-    return r;
-}
-
-static void raw_le(raw *r, uint64_t v, int n_bytes)
-{
-    le_put(r->p + r->n, v, n_bytes);
-    r->n += (size_t)n_bytes;
-}
-
-static void raw_text(raw *r, const char *s)
-{
-    memcpy(r->p + r->n, s, strlen(s));
-    r->n += strlen(s);
-}
 
 /* The valid base most cases start from: one key and one 16-element F32 tensor. */
 static void valid_base(sm_gw *w)

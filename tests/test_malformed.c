@@ -22,6 +22,7 @@
 #include "cli/args.h"
 #include "cli/gguf_writer.h"
 #include "sm_test.h"
+#include "sm_test_raw.h"
 #include "sm_test_tmp.h"
 #include "smallmind.h"
 
@@ -45,45 +46,6 @@ enum {
 enum { T_F32 = 0, T_F16 = 1, T_Q4_0 = 2, T_Q8_0 = 8, T_Q4_K = 12, T_I8 = 24 };
 /* Token types, as llama.cpp numbers them. */
 enum { TT_NORMAL = 1, TT_UNKNOWN = 2, TT_CONTROL = 3, TT_BYTE = 6 };
-
-static void le_put(uint8_t *p, uint64_t v, int n_bytes)
-{
-    for (int i = 0; i < n_bytes; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t le_get(const uint8_t *p, int n_bytes)
-{
-    uint64_t v = 0;
-    for (int i = n_bytes - 1; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-/* A raw byte string for hand-made records. */
-typedef struct raw {
-    uint8_t *p;
-    size_t n;
-} raw;
-
-static raw raw_new(size_t cap)
-{
-    raw r = {malloc(cap), 0};
-    ck_assert_ptr_nonnull(r.p);
-    return r;
-}
-
-static void raw_le(raw *r, uint64_t v, int n_bytes)
-{
-    le_put(r->p + r->n, v, n_bytes);
-    r->n += (size_t)n_bytes;
-}
-
-static void raw_text(raw *r, const char *s)
-{
-    memcpy(r->p + r->n, s, strlen(s));
-    r->n += strlen(s);
-}
 
 /* ---- the base model ----------------------------------------------------------------------- */
 
