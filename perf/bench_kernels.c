@@ -472,18 +472,14 @@ static void bk_gemv_ours(void *ctx)
 }
 
 /* The yardstick: sums the bytes in 64-byte GNU C vectors, reading the four quarters of the range
- * side by side, compiled for the widest loads the CPU has (target_clones picks the clone when
- * the program loads). Both choices are measurements on the development VM, one core, 1 GiB
- * pool: one sequential stream of 16-byte loads read 6.5 GB/s, four streams 12.4; four streams
- * of 64-byte loads 16.5 (32-byte: 12.8). A GEMV kernel reading 4 rows at a time runs as many
- * streams, and an SSE2-only yardstick let the AVX-512 f32 GEMV read 14% faster than "memory". */
+ * side by side, compiled for the widest loads the CPU has. Both choices are measurements on the
+ * development VM, one core, 1 GiB pool: one sequential stream of 16-byte loads read 6.5 GB/s,
+ * four streams 12.4; four streams of 64-byte loads 16.5 (32-byte: 12.8). A GEMV kernel reading
+ * 4 rows at a time runs as many streams, and an SSE2-only yardstick let the AVX-512 f32 GEMV
+ * read 14% faster than "memory". */
 typedef uint64_t bk_v8u64 __attribute__((vector_size(64)));
 
-#ifdef SM_KERNELS_X86
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-static uint64_t
-bk_read_bytes(const char *p, size_t bytes)
+static inline __attribute__((always_inline)) uint64_t bk_read_body(const char *p, size_t bytes)
 {
     size_t q = bytes / 256; /* vectors per quarter */
     bk_v8u64 s0 = {0}, s1 = s0, s2 = s0, s3 = s0;
@@ -505,6 +501,32 @@ bk_read_bytes(const char *p, size_t bytes)
     for (int i = 0; i < 8; i++)
         sum += s[i];
     return sum;
+}
+
+/* One copy of the body per ISA, chosen per call with __builtin_cpu_supports. Not
+ * target_clones: its ifunc resolver runs while the dynamic linker relocates the program, before
+ * ThreadSanitizer's runtime is up, and a TSan build of sm-bench died there before main. */
+#ifdef SM_KERNELS_X86
+__attribute__((target("avx512f"))) static uint64_t bk_read_avx512(const char *p, size_t bytes)
+{
+    return bk_read_body(p, bytes);
+}
+
+__attribute__((target("avx2"))) static uint64_t bk_read_avx2(const char *p, size_t bytes)
+{
+    return bk_read_body(p, bytes);
+}
+#endif
+
+static uint64_t bk_read_bytes(const char *p, size_t bytes)
+{
+#ifdef SM_KERNELS_X86
+    if (__builtin_cpu_supports("avx512f"))
+        return bk_read_avx512(p, bytes);
+    if (__builtin_cpu_supports("avx2"))
+        return bk_read_avx2(p, bytes);
+#endif
+    return bk_read_body(p, bytes);
 }
 
 static void bk_read_range(void *ctx, size_t begin, size_t end, int worker)
