@@ -37,41 +37,90 @@ static void region(void *ctx, pb_slot *slots, pb_gate *gate, int n_threads)
     sm_parallel_for(ctx, 0, (size_t)n_threads, 1, region_body, &c);
 }
 
-typedef struct fib_frame {
+/* fib through task groups: every call with n >= 2 spawns fib(n - 1) from a task and group on
+ * its own stack, computes fib(n - 2) inline, then waits, as the scheduler issue compares with
+ * TBB's task_group and libgomp's task/taskwait. The outermost call opens the root region. */
+typedef struct group_frame {
     sm_sched *s;
     int n;
     long result;
-} fib_frame;
+} group_frame;
 
-static long fib_task(sm_sched *s, int n);
+static long fib_group_task(sm_sched *s, int n);
 
-static void fib_child(void *arg, int worker)
+static void fib_group_child(void *arg, int worker)
 {
     (void)worker;
-    fib_frame *f = arg;
-    f->result = fib_task(f->s, f->n);
+    group_frame *f = arg;
+    f->result = fib_group_task(f->s, f->n);
 }
 
-/* No cutoff: every call with n >= 2 spawns fib(n - 1) from a task and group on its own stack,
- * computes fib(n - 2) inline, then joins, as the scheduler issue compares with TBB and
- * libgomp. The outermost call opens the root region. */
-static long fib_task(sm_sched *s, int n)
+static long fib_group_task(sm_sched *s, int n)
 {
     if (n < 2)
         return n;
-    fib_frame child = {s, n - 1, 0};
+    group_frame child = {s, n - 1, 0};
     sm_task task;
     sm_task_group g;
     sm_task_group_init(&g, s);
-    sm_task_spawn(&g, &task, fib_child, &child);
-    long y = fib_task(s, n - 2);
+    sm_task_spawn(&g, &task, fib_group_child, &child);
+    long y = fib_group_task(s, n - 2);
     sm_task_group_wait(&g);
     return child.result + y;
 }
 
+static long fib_group(void *ctx, int n)
+{
+    return fib_group_task(ctx, n);
+}
+
+/* fib through the bare fork-join pair, the way lace's SPAWN/SYNC work: fork fib(n - 1),
+ * compute fib(n - 2), and if nobody stole the fork, call fib(n - 1) directly. */
+typedef struct fork_frame {
+    sm_task task;
+    int n;
+    long result;
+} fork_frame;
+
+static long fib_fork_task(sm_worker *w, int n);
+
+static void fib_fork_child(void *arg, int worker)
+{
+    (void)worker;
+    fork_frame *f = arg;
+    f->result = fib_fork_task(sm_task_self(), f->n);
+}
+
+static long fib_fork_task(sm_worker *w, int n)
+{
+    if (n < 2)
+        return n;
+    fork_frame child;
+    child.n = n - 1;
+    sm_task_fork(w, &child.task, fib_fork_child, &child);
+    long y = fib_fork_task(w, n - 2);
+    if (sm_task_join(w, &child.task))
+        child.result = fib_fork_task(w, n - 1);
+    return child.result + y;
+}
+
+/* The root: one group task, on worker 0, runs the recursion. */
+static void fib_fork_root(void *arg, int worker)
+{
+    (void)worker;
+    fork_frame *f = arg;
+    f->result = fib_fork_task(sm_task_self(), f->n);
+}
+
 static long fib(void *ctx, int n)
 {
-    return fib_task(ctx, n);
+    fork_frame root;
+    root.n = n;
+    sm_task_group g;
+    sm_task_group_init(&g, ctx);
+    sm_task_spawn(&g, &root.task, fib_fork_root, &root);
+    sm_task_group_wait(&g);
+    return root.result;
 }
 
 static void matvec_body(void *ctx, size_t begin, size_t end, int worker)
@@ -133,7 +182,7 @@ int main(int argc, char **argv)
     }
     print_placement(s);
     fflush(stdout);
-    pb_impl im = {"smallmind", s, region, fib, matvec};
+    pb_impl im = {"smallmind", s, region, fib, matvec, fib_group, "fib_group"};
     rc = pb_run_all(&im, &o);
     sm_sched_free(s);
 

@@ -519,6 +519,10 @@ typedef struct pb_impl {
     long (*fib)(void *ctx, int n);
     /* One parallel for over m's tiles, one tile per chunk: pb_matvec_tile(m, tile). */
     void (*matvec)(void *ctx, const pb_matvec *m);
+    /* Optional (NULL): fib(n) through a second spawn interface of the same scheduler, reported
+     * as workload fib_alt_name (its spawn cost as fib_alt_name + "_spawn"). */
+    long (*fib_alt)(void *ctx, int n);
+    const char *fib_alt_name;
 } pb_impl;
 
 /* (a) ns per region over back-to-back regions; with a gate, forkjoin_all (see pb_gate). */
@@ -582,7 +586,8 @@ static inline void pb_bench_firstregion(const pb_impl *im, const pb_opts *o)
 
 /* (b) Parallel fib(n) wall time on -t threads, ns per spawn on one thread, and the serial
  * baseline (same binary, same compiler) in ms and ns per call. */
-static inline int pb_bench_fib(const pb_impl *im, const pb_opts *o)
+static inline int pb_bench_fib(const pb_impl *im, const pb_opts *o, long (*fib)(void *, int),
+                               const char *workload)
 {
     int t = o->threads, n = o->fib_n;
     double *ms = (double *)pb_xalloc((size_t)o->reps * sizeof(double));
@@ -591,7 +596,7 @@ static inline int pb_bench_fib(const pb_impl *im, const pb_opts *o)
     int rc = 0;
     for (int k = 0; k < o->reps && rc == 0; k++) {
         uint64_t t0 = pb_now_ns();
-        long got = im->fib(im->ctx, n);
+        long got = fib(im->ctx, n);
         ms[k] = (double)(pb_now_ns() - t0) / 1e6;
         t0 = pb_now_ns();
         long serial = pb_fib_serial_timed(n);
@@ -607,9 +612,11 @@ static inline int pb_bench_fib(const pb_impl *im, const pb_opts *o)
         snprintf(param, sizeof param, "n=%d", n);
         double par = pb_median(ms, (size_t)o->reps);
         double ser = pb_median(serial_ms, (size_t)o->reps);
-        pb_emit(im->name, "fib", t, param, par, "ms");
+        char spawn[64];
+        snprintf(spawn, sizeof spawn, "%s_spawn", workload);
+        pb_emit(im->name, workload, t, param, par, "ms");
         if (t == 1)
-            pb_emit(im->name, "fib_spawn", t, param, par * 1e6 / pb_fib_spawns(n), "ns/spawn");
+            pb_emit(im->name, spawn, t, param, par * 1e6 / pb_fib_spawns(n), "ns/spawn");
         pb_emit(im->name, "fib_serial", 1, param, ser, "ms");
         pb_emit(im->name, "fib_serial_call", 1, param, ser * 1e6 / pb_fib_calls(n), "ns/call");
     }
@@ -670,7 +677,9 @@ static inline int pb_run_all(const pb_impl *im, const pb_opts *o)
 {
     pb_bench_forkjoin(im, o, 0);
     pb_bench_forkjoin(im, o, 1);
-    if (pb_bench_fib(im, o) || pb_bench_matvec(im, o))
+    if (pb_bench_fib(im, o, im->fib, "fib") ||
+        (im->fib_alt && pb_bench_fib(im, o, im->fib_alt, im->fib_alt_name)) ||
+        pb_bench_matvec(im, o))
         return -1;
     pb_bench_firstregion(im, o);
     return 0;

@@ -81,7 +81,7 @@ int main(int argc, char **argv)
     print_env();
     // Before libgomp starts its team, and after the team has stopped spinning.
     pb_roundtrip("libgomp", o.threads, "start", &o);
-    pb_impl im = {"libgomp", &o.threads, region, fib, matvec};
+    pb_impl im = {"libgomp", &o.threads, region, fib, matvec, NULL, NULL};
     rc = pb_run_all(&im, &o);
     pb_settle();
     pb_roundtrip("libgomp", o.threads, "end", &o);

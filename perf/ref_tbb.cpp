@@ -81,7 +81,7 @@ static int run(const pb_opts *o)
                "of a %d-index range (forkjoin_spread: how often all did; forkjoin_all forces it)\n",
                o->threads);
     fflush(stdout);
-    pb_impl im = {"onetbb", NULL, region, fib, matvec};
+    pb_impl im = {"onetbb", NULL, region, fib, matvec, nullptr, nullptr};
     int rc = 0;
     // The whole run inside the arena: the calling thread keeps its slot between regions, as an
     // inference loop would, so regions do not pay for entering the arena.

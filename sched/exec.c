@@ -97,13 +97,19 @@ void sm_sched_wake(sm_sched *s)
     publish(s, 0);
 }
 
+static void range_task(void *arg, int worker);
+
 /* Runs a task taken from a deque (stolen, or popped out of join order) and marks it done. */
 static void run_task(sm_worker *w, sm_task *t)
 {
 #ifdef SM_STATS
     int64_t t0 = now_ns();
 #endif
-    t->exec(t, w);
+    sm_task_fn fn = t->fn;
+    fn(t->arg, w->id);
+    /* A range piece counts its chunks as it runs them (range_run). */
+    if (fn != range_task)
+        sm_count(&w->st.tasks_run, 1);
 #ifdef SM_STATS
     sm_count(&w->st.busy_ns, (uint64_t)(now_ns() - t0));
 #endif
@@ -207,9 +213,12 @@ static inline bool offer(sm_worker *w, sm_task *t, bool public_now)
 
 static void range_run(sm_worker *w, const struct sm_range_job *job, size_t b, size_t e);
 
-static void range_exec(sm_task *t, sm_worker *w)
+/* A stolen range piece. Only workers steal, and a worker's thread has sm_tls_worker set. */
+static void range_task(void *arg, int worker)
 {
-    range_run(w, t->u.range.job, t->u.range.begin, t->u.range.end);
+    (void)worker;
+    sm_task *t = arg;
+    range_run(sm_tls_worker, t->job, t->begin, t->end);
 }
 
 static void range_run(sm_worker *w, const struct sm_range_job *job, size_t b, size_t e)
@@ -227,10 +236,11 @@ static void range_run(sm_worker *w, const struct sm_range_job *job, size_t b, si
             bool eager = n > job->eager;
             if (n > job->grain && k < SM_MAX_SPLITS && (eager || sm_deque_looks_empty(&w->dq))) {
                 sm_task *t = &offered[k];
-                t->exec = range_exec;
-                t->u.range.job = job;
-                t->u.range.begin = b + n / 2;
-                t->u.range.end = e;
+                t->fn = range_task;
+                t->arg = t;
+                t->job = job;
+                t->begin = b + n / 2;
+                t->end = e;
                 if (offer(w, t, eager)) {
                     k++;
                     e = b + n / 2;
@@ -247,8 +257,8 @@ static void range_run(sm_worker *w, const struct sm_range_job *job, size_t b, si
             return;
         sm_task *t = &offered[--k];
         if (sync_task(w, t)) {
-            b = t->u.range.begin;
-            e = t->u.range.end;
+            b = t->begin;
+            e = t->end;
         }
     }
 }
@@ -416,15 +426,10 @@ int sm_sched_current_worker(const sm_sched *s)
  * Task groups
  * ------------------------------------------------------------------------------------------ */
 
-void sm_task_call_exec(sm_task *t, sm_worker *w)
-{
-    t->u.call.fn(t->u.call.arg, w->id);
-    sm_count(&w->st.tasks_run, 1);
-}
-
 void sm_task_group_open_root(sm_task_group *g, sm_sched *s)
 {
     g->outer = root_enter(s);
+    g->s = s;
     g->w = s->w[0];
     g->root = 1;
     publish(s, 0); /* idle workers come and steal; parked ones wake */
@@ -435,10 +440,14 @@ void sm_task_group_close_root(sm_task_group *g)
     root_leave(g->s, g->outer);
 }
 
-void sm_task_join_slow(sm_worker *w, sm_task *t)
+bool sm_task_join_slow(sm_worker *w, sm_task *t)
 {
-    if (sync_task_slow(w, t))
-        sm_task_call_exec(t, w);
+    if (t->fn == NULL)
+        return false;
+    if (!sync_task_slow(w, t))
+        return false;
+    sm_count(&w->st.tasks_run, 1);
+    return true;
 }
 
 /* ---------------------------------------------------------------------------------------------

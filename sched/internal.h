@@ -7,6 +7,7 @@
 #include <hwloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "deque.h"
@@ -111,11 +112,14 @@ static inline void sm_count(_Atomic uint64_t *c, uint64_t v)
                           memory_order_relaxed);
 }
 
-/* Task groups' out-of-line halves (exec.c); the inline halves are in group.h. */
-void sm_task_call_exec(sm_task *t, sm_worker *w);
+/* Task groups' and forks' out-of-line halves (exec.c); the inline halves are in group.h. */
 void sm_task_group_open_root(sm_task_group *g, sm_sched *s);
 void sm_task_group_close_root(sm_task_group *g);
-void sm_task_join_slow(sm_worker *w, sm_task *t);
+
+/* The join of t when it is not w's newest private item: it ran at its fork, or it is public
+ * (taken back if no thief has it), or stolen (waited for, running other work meanwhile).
+ * True when the caller must run it, as for sm_task_join. */
+bool sm_task_join_slow(sm_worker *w, sm_task *t);
 
 /* Runs a worker thread's steal-run-park loop until the sched stops (exec.c). */
 void sm_worker_loop(sm_worker *w);

@@ -44,40 +44,37 @@ typedef void (*sm_task_fn)(void *arg, int worker);
 
 /**
  * Storage for one spawned task, provided by the caller (typically on its stack) and untouched
- * by the caller between sm_task_spawn and the sm_task_group_wait that joins it. Fields are
- * private to sched.c.
- */
+ * by the caller between the spawn (or fork) and the wait (or join) that ends it. Fields are
+ * private to sched/.
+ *
+ * Every task is a call fn(arg, worker): a thief runs exactly that, so there is no second
+ * indirection and nothing else to set per spawn (a range piece points arg at its own task). */
 typedef struct sm_task {
-    void (*exec)(struct sm_task *t, struct sm_worker *w);
-    struct sm_task *prev; /* the group's previous spawn: joins walk the chain newest-first */
+    sm_task_fn fn;
+    void *arg;
     atomic_int done;      /* set (release) by a thief once it has run the task */
-    union {
-        struct {
-            sm_task_fn fn;
-            void *arg;
-        } call;
-        struct {
-            const struct sm_range_job *job;
-            size_t begin, end;
-        } range;
-    } u;
+    struct sm_task *prev; /* a group's previous spawn: its wait walks them newest first */
+    /* A range piece's bounds (exec.c); unused by task groups and forks. */
+    const struct sm_range_job *job;
+    size_t begin, end;
 } sm_task;
 
 /**
  * A set of tasks joined together. Groups nest strictly: a group must be waited for before any
- * group created earlier on the same thread. Fields are private to sched.c.
+ * group created earlier on the same thread. Fields are private to sched/.
  */
 typedef struct sm_task_group {
-    sm_sched *s;
     struct sm_worker *w;     /* the worker that owns the group's tasks */
-    sm_task *last;           /* newest spawned task not yet joined */
+    struct sm_task *last;    /* the newest spawn; each links to the one before */
     int root;                /* this group opened a root region (see the header comment) */
+    sm_sched *s;             /* for a root group: the sched to leave */
     struct sm_worker *outer; /* for a root group: the calling thread's worker before it */
 } sm_task_group;
 
-/* The group operations, sm_task_group_init, sm_task_spawn and sm_task_group_wait, are
- * static inline in sched/group.h: a spawn and its join are a few nanoseconds, and a call into
- * exec.c for each was a third of that. */
+/* The group operations (sm_task_group_init, sm_task_spawn, sm_task_group_wait) and the bare
+ * fork-join pair (sm_task_fork, sm_task_join, sm_task_self) are static inline in sched/group.h:
+ * a spawn and its join are a few nanoseconds, and a call into exec.c for each was a third of
+ * that. */
 
 /* The index of the worker running the calling thread on @p s, or -1 outside its tasks. */
 int sm_sched_current_worker(const sm_sched *s);

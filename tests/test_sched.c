@@ -182,6 +182,121 @@ START_TEST(test_sched_task_group_fib_matches_serial)
 }
 END_TEST
 
+/* ---- bare fork-join pairs --------------------------------------------------------------- */
+
+typedef struct fork_fib {
+    sm_task task;
+    int n;
+    long result;
+} fork_fib;
+
+static long fib_fork(sm_worker *w, int n);
+
+static void fib_fork_child(void *arg, int worker)
+{
+    fork_fib *f = arg;
+    (void)worker;
+    f->result = fib_fork(sm_task_self(), f->n);
+}
+
+/* Fork fib(n - 1), compute fib(n - 2), and call fib(n - 1) directly when the join hands the
+ * fork back. */
+static long fib_fork(sm_worker *w, int n)
+{
+    if (n < 2)
+        return n;
+    fork_fib child;
+    child.n = n - 1;
+    sm_task_fork(w, &child.task, fib_fork_child, &child);
+    long y = fib_fork(w, n - 2);
+    if (sm_task_join(w, &child.task))
+        child.result = fib_fork(w, n - 1);
+    return child.result + y;
+}
+
+static uint64_t sum_tasks_run(sm_sched *s)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < sm_sched_n_workers(s); i++) {
+        sm_worker_stats st;
+        ck_assert_int_eq(sm_sched_stats(s, i, &st), SM_OK);
+        sum += st.tasks_run;
+    }
+    return sum;
+}
+
+/* fib by forks on 1-4 threads equals the serial value, and every fork ran exactly once: the
+ * workers' tasks_run add up to the forks (one per call with n >= 2, F(n + 1) - 1) plus the
+ * root task, whether a fork was taken back or stolen. */
+START_TEST(test_sched_fork_fib_matches_serial)
+{
+    int n_threads = _i;
+    sm_sched *s = make_sched(n_threads, SM_TOPOLOGY_SYSTEM, NULL);
+    fork_fib root;
+    root.n = 22;
+    sm_task_group g;
+    sm_task_group_init(&g, s);
+    sm_task_spawn(&g, &root.task, fib_fork_child, &root);
+    sm_task_group_wait(&g);
+    ck_assert_int_eq(root.result, fib_serial(22));
+    ck_assert_uint_eq(sum_tasks_run(s), (uint64_t)(fib_serial(23) - 1) + 1);
+    ck_assert_int_eq(sm_sched_current_worker(s), -1);
+    sm_sched_free(s);
+}
+END_TEST
+
+/* A chain of forks deeper than a deque holds (SM_DEQUE_CAPACITY): the forks past the capacity
+ * run at once, their joins say so, and each of the 3000 tasks runs exactly once. */
+enum { CHAIN_DEPTH = 3000 };
+
+typedef struct chain_arg {
+    atomic_int *hits;
+    int depth;
+} chain_arg;
+
+static void chain_hit(void *arg, int worker)
+{
+    chain_arg *a = arg;
+    (void)worker;
+    atomic_fetch_add(&a->hits[a->depth], 1);
+}
+
+static void chain(sm_worker *w, atomic_int *hits, int depth)
+{
+    if (depth == CHAIN_DEPTH)
+        return;
+    sm_task t;
+    chain_arg a = {hits, depth};
+    sm_task_fork(w, &t, chain_hit, &a);
+    chain(w, hits, depth + 1);
+    if (sm_task_join(w, &t))
+        chain_hit(&a, 0);
+}
+
+static void chain_root(void *arg, int worker)
+{
+    (void)worker;
+    chain(sm_task_self(), arg, 0);
+}
+
+START_TEST(test_sched_fork_chain_beyond_capacity_runs_each_once)
+{
+    sm_sched *s = make_sched(_i, SM_TOPOLOGY_SYSTEM, NULL);
+    static atomic_int hits[CHAIN_DEPTH];
+    for (int i = 0; i < CHAIN_DEPTH; i++)
+        atomic_init(&hits[i], 0);
+    sm_task_group g;
+    sm_task t;
+    sm_task_group_init(&g, s);
+    sm_task_spawn(&g, &t, chain_root, hits);
+    sm_task_group_wait(&g);
+    for (int i = 0; i < CHAIN_DEPTH; i++)
+        ck_assert_msg(atomic_load(&hits[i]) == 1, "task %d ran %d times", i, atomic_load(&hits[i]));
+    ck_assert_uint_eq(sum_tasks_run(s), CHAIN_DEPTH + 1);
+    sm_sched_free(s);
+}
+END_TEST
+
 /* Many spawns into one group (attention-head style), each running a nested region. */
 typedef struct head_arg {
     sm_sched *s;
@@ -603,6 +718,8 @@ static Suite *sched_suite(void)
     tcase_add_loop_test(run, test_sched_nested_regions_cover_every_pair_once, 1, 5);
     tcase_add_loop_test(run, test_sched_task_group_fib_matches_serial, 1, 5);
     tcase_add_test(run, test_sched_task_group_many_spawns_with_nested_regions);
+    tcase_add_loop_test(run, test_sched_fork_fib_matches_serial, 1, 5);
+    tcase_add_loop_test(run, test_sched_fork_chain_beyond_capacity_runs_each_once, 1, 4);
     tcase_add_loop_test(run, test_sched_every_worker_gets_a_piece_at_once, 0, 6);
     tcase_add_test(run, test_sched_idle_worker_steals_and_counts_it);
     tcase_add_test(run, test_sched_steals_across_nodes_count_as_remote);
