@@ -29,6 +29,7 @@ libsm_avx2_la_SOURCES = \
 	%D%/x86/avx2/matmul_k.c \
 	%D%/x86/avx2/matmul_q.c \
 	%D%/x86/avx2/ops.c \
+	%D%/x86/avx2/quant.c \
 	%D%/x86/avx2/rope_attn.c \
 	%D%/x86/avx2/simd.h
 libsm_avx2_la_CFLAGS = $(AM_CFLAGS) -mavx2 -mfma -mf16c

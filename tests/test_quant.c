@@ -253,6 +253,22 @@ START_TEST(test_quant_quantize_matches_ref)
     kt_fill(&rng, x, n, -3.0f, 3.0f);
     x[5] = 0; // a zero block tail and an all-zero block exercise the d == 0 path
     memset(x + 256, 0, 256 * sizeof(float));
+    /* Ties: a Q8_0 block with max|x| = 127 (d = 1, 1/d = 1), so x = k + 0.5 rounds half away
+     * from zero; a Q8_K block whose extreme is -127 (iscale = 1), so they round to even. */
+    x[512] = 127;
+    for (int j = 1; j < 32; j++)
+        x[512 + j] = -63.5f + 4 * (float)j;
+    x[1792] = -127;
+    for (int j = 1; j < 256; j++)
+        x[1792 + j] = (float)(j % 64) - 31.5f;
+    /* The Q8_K scale takes the sign of the first element of largest magnitude. */
+    x[1030] = -3.0f;
+    x[1100] = 3.0f;
+    /* Non-finite values: a NaN in a block, and infinities in others. */
+    x[1540] = NAN;
+    x[1600] = INFINITY;
+    x[1700] = -INFINITY;
+    x[2100] = NAN;
     size_t bytes = sm_type_row_bytes(SM_TYPE_Q8_K, n);
     void *a = kt_alloc(bytes), *b = kt_alloc(bytes);
     struct {

@@ -10,5 +10,6 @@ void sm_kernels_fill_avx2_matmul_q(sm_kernels *kt);
 void sm_kernels_fill_avx2_matmul_k(sm_kernels *kt);
 void sm_kernels_fill_avx2_ops(sm_kernels *kt);
 void sm_kernels_fill_avx2_rope_attn(sm_kernels *kt);
+void sm_kernels_fill_avx2_quant(sm_kernels *kt);
 
 #endif /* SM_KERNELS_AVX2_H */
