@@ -119,6 +119,21 @@ sm_k_matmul_fn sm_kernels_matmul(const sm_kernels *kt, sm_type w)
     }
 }
 
+sm_k_quant_fn sm_kernels_quant_x(const sm_kernels *kt, sm_type w)
+{
+    switch (w) {
+    case SM_TYPE_Q8_0:
+        return kt->quant_q8_0_even;
+    case SM_TYPE_Q4_0:
+        return kt->quant_q8_0;
+    case SM_TYPE_Q4_K:
+    case SM_TYPE_Q6_K:
+        return kt->quant_q8_K;
+    default:
+        return NULL;
+    }
+}
+
 static void dequant_f32(const void *src, float *y, size_t n)
 {
     memcpy(y, src, n * sizeof(float));
