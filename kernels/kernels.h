@@ -78,14 +78,19 @@ typedef void (*sm_k_scale_fn)(size_t n, const float *x, float s, float *y);
 typedef void (*sm_k_bias_fn)(size_t n_rows, size_t n, size_t stride, const float *x, const float *b,
                              float *y);
 
-/** Element-wise activation y[i] = f(x[i]): GELU (tanh form,
- * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))) or SiLU (x / (1 + exp(-x))). y may alias
- * x. SIMD tables evaluate exp with a polynomial (kernels/x86/avx2/simd.h, avx512/simd.h).
- * GELU max error versus ref (tanhf), measured over [-12, 12] in steps of 1e-4, avx2 and
- * avx512 alike: 4.8e-7 absolute (5.4e-7 versus the formula in double); relative to ref it
- * reaches 4.9e-5 only near x = -3.4 where |y| ~ 1e-3 and ref's own 1 + tanhf cancels. SiLU:
- * 9.5e-7 absolute, 2.4e-7 relative. Guaranteed by the tests: 2e-6 + 2e-6 |y|. Non-finite
- * inputs are not supported. */
+/** Element-wise activation y[i] = f(x[i]): GELU or SiLU (x / (1 + exp(-x))). y may alias x.
+ * GELU goes through fp16, as GGUF runtimes compute it (ggml's CPU backend by default): x <= -10
+ * gives 0, x >= 10 gives x, and otherwise x is rounded to the nearest fp16 (ties to even) and
+ * the result is the table entry for it (gelu_table.h: the tanh form
+ * 0.5 h (1 + tanh(sqrt(2/pi) h (1 + 0.044715 h^2))) in f32, rounded to the nearest fp16).
+ * Every table gives ref's bits. Against the formula in exact arithmetic that costs up to half an
+ * fp16 ulp of the input (times GELU' <= 1.13) plus half an fp16 ulp of the result: about
+ * 5e-4 relative, 1.2e-3 at most; the tests check the table against the formula in double.
+ * Why fp16: a matmul fed a GELU computed in full f32 differs from such a runtime's by those
+ * roundings, 1e-3 in the logits of a 2-layer GPT-2 (the fixtures), beyond a 1e-4 tolerance.
+ * SiLU in the SIMD tables evaluates exp with a polynomial (kernels/x86/avx2/simd.h,
+ * avx512/simd.h): 9.5e-7 absolute, 2.4e-7 relative versus ref (expf). Guaranteed by the tests:
+ * 2e-6 + 2e-6 |y|. Non-finite inputs are not supported. */
 typedef void (*sm_k_unary_fn)(size_t n, const float *x, float *y);
 
 /** Fused SwiGLU: y[i] = silu(gate[i]) * up[i]. y may alias gate or up. Accuracy as SiLU. */
