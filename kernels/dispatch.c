@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/gelu_table.h"
 #include "kernels/kernels.h"
 #include "kernels/ref/ref.h"
 #include "src/log.h"
@@ -15,7 +16,8 @@
 #include "kernels/x86/x86.h"
 #endif
 
-/* The only mutable globals of kernels/: written once under pthread_once, read-only after. */
+/* The only mutable globals of kernels/ (with gelu_table.c's table, built by build_tables):
+ * written once under pthread_once, read-only after. */
 static sm_kernels tables[SM_ISA_COUNT];
 static int table_ok[SM_ISA_COUNT];
 static const sm_kernels *chosen;
@@ -34,6 +36,7 @@ static void fill_ref(sm_kernels *kt)
 
 static void build_tables(void)
 {
+    sm_k_gelu_table_build();
     fill_ref(&tables[SM_ISA_REF]);
     table_ok[SM_ISA_REF] = 1;
 #ifdef SM_KERNELS_X86
@@ -114,6 +117,21 @@ sm_k_matmul_fn sm_kernels_matmul(const sm_kernels *kt, sm_type w)
         return kt->matmul_q4_K;
     case SM_TYPE_Q6_K:
         return kt->matmul_q6_K;
+    default:
+        return NULL;
+    }
+}
+
+sm_k_quant_fn sm_kernels_quant_x(const sm_kernels *kt, sm_type w)
+{
+    switch (w) {
+    case SM_TYPE_Q8_0:
+        return kt->quant_q8_0_even;
+    case SM_TYPE_Q4_0:
+        return kt->quant_q8_0;
+    case SM_TYPE_Q4_K:
+    case SM_TYPE_Q6_K:
+        return kt->quant_q8_K;
     default:
         return NULL;
     }

@@ -37,8 +37,9 @@ typedef enum sm_isa {
  * - W row r starts at (const char *)w + r * w_stride; its elements are of the slot's weight
  *   type (F32, F16, Q8_0, Q4_0, Q4_K, Q6_K), w_stride >= sm_type_row_bytes(wtype, n_in).
  * - x token t starts at (const char *)x + t * x_stride and holds n_in elements of type
- *   sm_type_matmul_x(wtype): f32 for F32/F16 weights, Q8_0 blocks for Q8_0/Q4_0 weights
- *   (quantize_q8_0 once per op), Q8_K blocks for Q4_K/Q6_K (quantize_q8_K once per op).
+ *   sm_type_matmul_x(wtype): f32 for F32/F16 weights, Q8_0 blocks for Q8_0/Q4_0 weights,
+ *   Q8_K blocks for Q4_K/Q6_K, quantized once per op by sm_kernels_quant_x's quantizer (any
+ *   blocks of the type are accepted).
  * - n_in: any value for F32/F16; a multiple of 32 (Q8_0, Q4_0) or 256 (K-quants) otherwise.
  * - y must not overlap w or x.
  * - Determinism: y[t][r] is computed by the same sequence of operations whatever r0, r1, t0,
@@ -57,8 +58,13 @@ typedef void (*sm_k_matmul_fn)(const void *w, size_t w_stride, const void *x, si
  * an fp16 scale and small integers, rounded once, in the same order). */
 typedef void (*sm_k_dequant_fn)(const void *src, float *y, size_t n);
 
-/** Quantize x[0..n) into blocks at @p dst (n a multiple of the block size), with ggml's
- * reference rounding. Q8_0 and Q8_K are bit-identical to ref in every table; Q4_0 too. */
+/** Quantize x[0..n) into blocks at @p dst (n a multiple of the block size). Every table gives
+ * the same bits as ref. Q4_0, Q8_K and quant_q8_0 round as ggml's reference quantizers (the
+ * blocks GGUF tools write): Q8_0 d = max|x| / 127 (f32, stored as fp16), q = x * (1 / d)
+ * rounded half away from zero. quant_q8_0_even is the same block with q = x * (127 / max|x|)
+ * rounded half to even, as ggml's x86 quantize_row_q8_0 computes it; the two products differ
+ * in their last bit now and then, and a code on a .5 then rounds the other way. Which one a
+ * matmul's activations get is sm_kernels_quant_x's choice. */
 typedef void (*sm_k_quant_fn)(const float *x, void *dst, size_t n);
 
 /** y[i] = a[i] OP b[i] for i < n (add, mul). y may alias a or b. Exact (one rounding). */
@@ -72,14 +78,19 @@ typedef void (*sm_k_scale_fn)(size_t n, const float *x, float s, float *y);
 typedef void (*sm_k_bias_fn)(size_t n_rows, size_t n, size_t stride, const float *x, const float *b,
                              float *y);
 
-/** Element-wise activation y[i] = f(x[i]): GELU (tanh form,
- * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))) or SiLU (x / (1 + exp(-x))). y may alias
- * x. SIMD tables evaluate exp with a polynomial (kernels/x86/avx2/simd.h, avx512/simd.h).
- * GELU max error versus ref (tanhf), measured over [-12, 12] in steps of 1e-4, avx2 and
- * avx512 alike: 4.8e-7 absolute (5.4e-7 versus the formula in double); relative to ref it
- * reaches 4.9e-5 only near x = -3.4 where |y| ~ 1e-3 and ref's own 1 + tanhf cancels. SiLU:
- * 9.5e-7 absolute, 2.4e-7 relative. Guaranteed by the tests: 2e-6 + 2e-6 |y|. Non-finite
- * inputs are not supported. */
+/** Element-wise activation y[i] = f(x[i]): GELU or SiLU (x / (1 + exp(-x))). y may alias x.
+ * GELU goes through fp16, as GGUF runtimes compute it (ggml's CPU backend by default): x <= -10
+ * gives 0, x >= 10 gives x, and otherwise x is rounded to the nearest fp16 (ties to even) and
+ * the result is the table entry for it (gelu_table.h: the tanh form
+ * 0.5 h (1 + tanh(sqrt(2/pi) h (1 + 0.044715 h^2))) in f32, rounded to the nearest fp16).
+ * Every table gives ref's bits. Against the formula in exact arithmetic that costs up to half an
+ * fp16 ulp of the input (times GELU' <= 1.13) plus half an fp16 ulp of the result: about
+ * 5e-4 relative, 1.2e-3 at most; the tests check the table against the formula in double.
+ * Why fp16: a matmul fed a GELU computed in full f32 differs from such a runtime's by those
+ * roundings, 1e-3 in the logits of a 2-layer GPT-2 (the fixtures), beyond a 1e-4 tolerance.
+ * SiLU in the SIMD tables evaluates exp with a polynomial (kernels/x86/avx2/simd.h,
+ * avx512/simd.h): 9.5e-7 absolute, 2.4e-7 relative versus ref (expf). Guaranteed by the tests:
+ * 2e-6 + 2e-6 |y|. Non-finite inputs are not supported. */
 typedef void (*sm_k_unary_fn)(size_t n, const float *x, float *y);
 
 /** Fused SwiGLU: y[i] = silu(gate[i]) * up[i]. y may alias gate or up. Accuracy as SiLU. */
@@ -140,6 +151,7 @@ typedef struct sm_kernels {
     sm_k_dequant_fn dequant_q6_K;
 
     sm_k_quant_fn quant_q8_0;
+    sm_k_quant_fn quant_q8_0_even;
     sm_k_quant_fn quant_q4_0;
     sm_k_quant_fn quant_q8_K;
 
@@ -169,6 +181,19 @@ const sm_kernels *sm_kernels_table(sm_isa isa);
 
 /** The table's matmul for weights of type @p w, or NULL for a type without one. */
 sm_k_matmul_fn sm_kernels_matmul(const sm_kernels *kt, sm_type w);
+
+/**
+ * The quantizer of a matmul's f32 activations for weights of type @p w (into blocks of
+ * sm_type_matmul_x(w)), or NULL when they stay f32 (F32, F16): Q8_0 weights take
+ * quant_q8_0_even, Q4_0 weights quant_q8_0, Q4_K and Q6_K quant_q8_K. Why two Q8_0 roundings:
+ * the reference runtime of the fixtures (tests/test_forward.c) rounds each way on its own path,
+ * and a code rounded the other way moves the logits by ~0.02. Measured on ties: with Q8_0
+ * weights x * (1 / d) = -125.5 but x * (127 / max) = -125.499992, and it has -125; codes on an
+ * exact .5 go to even. With Q4_0 weights x * (1 / d) = 68.5000076 but x * (127 / max) = 68.5,
+ * and it has 69. That is ggml's CPU backend on x86: quantize_row_q8_0 (SIMD) for its Q8_0 x
+ * Q8_0 products, its reference rounding for the Q4_0 path.
+ */
+sm_k_quant_fn sm_kernels_quant_x(const sm_kernels *kt, sm_type w);
 
 /** The table's row dequantizer for @p t (F32 included: a copy), or NULL. */
 sm_k_dequant_fn sm_kernels_dequant(const sm_kernels *kt, sm_type t);

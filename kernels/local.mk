@@ -3,6 +3,8 @@
 # sources compiled with -m flags, each a convenience library of its own) and dispatch.c.
 libsm_core_la_SOURCES += \
 	%D%/dispatch.c \
+	%D%/gelu_table.c \
+	%D%/gelu_table.h \
 	%D%/kernels.h \
 	%D%/quant.h \
 	%D%/ref/attn.c \

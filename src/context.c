@@ -90,6 +90,7 @@ static int plan_buffers(sm_context *ctx, carve *c)
     c[n++] = (carve){(void **)&a->x, mul3_sat(B, hp->n_embd, f)};
     c[n++] = (carve){(void **)&a->xn, mul3_sat(B, hp->n_embd, f)};
     c[n++] = (carve){&a->xq8_0, mul_sat(B, a->xq8_0_stride)};
+    c[n++] = (carve){&a->xq8_0e, mul_sat(B, a->xq8_0_stride)};
     c[n++] = (carve){&a->xq8_K, mul_sat(B, a->xq8_K_stride)};
     c[n++] = (carve){(void **)&a->q, mul3_sat(B, hp->n_embd, f)};
     c[n++] = (carve){(void **)&a->k, ctx->kv.f16 ? mul3_sat(B, hp->n_kv_dim, f) : 0};

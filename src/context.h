@@ -14,9 +14,10 @@
 
 /* Activations of one step; every [B] is n_batch tokens, rows contiguous. */
 typedef struct sm_acts {
-    float *x;    /* [B][n_embd] the residual stream */
-    float *xn;   /* [B][n_embd] normalised input of the next matmuls */
-    void *xq8_0; /* [B][xq8_0_stride] an input quantized for Q8_0/Q4_0 weights */
+    float *x;     /* [B][n_embd] the residual stream */
+    float *xn;    /* [B][n_embd] normalised input of the next matmuls */
+    void *xq8_0;  /* [B][xq8_0_stride] an input quantized for Q4_0 weights (quant_q8_0) */
+    void *xq8_0e; /* [B][xq8_0_stride] the same for Q8_0 weights (quant_q8_0_even) */
     size_t xq8_0_stride;
     void *xq8_K; /* [B][xq8_K_stride] an input quantized for Q4_K/Q6_K weights */
     size_t xq8_K_stride;

@@ -59,62 +59,74 @@ static inline void op_norm(sm_context *ctx, const float *src, float *dst, size_t
 
 /* Quantization of rows of an f32 input for the matmul kernels' x type. */
 typedef struct quant_job {
-    const sm_kernels *kt;
+    sm_k_quant_fn quant;
     const float *src;
     size_t n, src_stride;
     void *dst;
     size_t dst_stride;
-    sm_type xtype;
 } quant_job;
 
 static void quant_rows(void *ctx, size_t t0, size_t t1, sm_arena *scratch)
 {
     (void)scratch;
     const quant_job *j = ctx;
-    for (size_t t = t0; t < t1; t++) {
-        const float *x = j->src + t * j->src_stride;
-        void *y = (char *)j->dst + t * j->dst_stride;
-        if (j->xtype == SM_TYPE_Q8_0)
-            j->kt->quant_q8_0(x, y, j->n);
-        else
-            j->kt->quant_q8_K(x, y, j->n);
+    for (size_t t = t0; t < t1; t++)
+        j->quant(j->src + t * j->src_stride, (char *)j->dst + t * j->dst_stride, j->n);
+}
+
+/* The quantized copies of a region's input, one per activation quantizer
+ * (sm_kernels_quant_x): Q8_0 for Q4_0 weights, Q8_0 rounded half to even for Q8_0 weights,
+ * Q8_K for the K-quants. */
+enum { XQ_Q8_0, XQ_Q8_0_EVEN, XQ_Q8_K, XQ_NONE };
+
+static int xq_of(sm_type w)
+{
+    switch (w) {
+    case SM_TYPE_Q4_0:
+        return XQ_Q8_0;
+    case SM_TYPE_Q8_0:
+        return XQ_Q8_0_EVEN;
+    case SM_TYPE_Q4_K:
+    case SM_TYPE_Q6_K:
+        return XQ_Q8_K;
+    default:
+        return XQ_NONE;
     }
 }
 
-/* The x operand of the matmuls in one region: the f32 rows themselves, or their quantized
- * copy. Each quantized type is made once per region, however many matrices use it. */
+/* The x operand of the matmuls in one region: the f32 rows themselves, or a quantized copy.
+ * Each copy is made once per region, however many matrices use it. */
 typedef struct xin {
     const float *f32;
     size_t n, stride; /* n_in, floats between rows */
-    int have8_0, have8_K;
+    int have[XQ_NONE];
 } xin;
 
 static void x_for(sm_context *ctx, xin *in, const sm_weight *w, size_t n_tok, const void **x,
                   size_t *x_stride)
 {
-    sm_type xt = sm_type_matmul_x(w->type);
-    if (xt == SM_TYPE_F32) {
+    int q = xq_of(w->type);
+    if (q == XQ_NONE) {
         *x = in->f32;
         *x_stride = in->stride * sizeof(float);
         return;
     }
-    int *have = xt == SM_TYPE_Q8_0 ? &in->have8_0 : &in->have8_K;
-    void *buf = xt == SM_TYPE_Q8_0 ? ctx->a.xq8_0 : ctx->a.xq8_K;
-    size_t stride = xt == SM_TYPE_Q8_0 ? ctx->a.xq8_0_stride : ctx->a.xq8_K_stride;
-    if (!*have) {
-        quant_job j = {.kt = ctx->ex.kt,
+    sm_type xt = sm_type_matmul_x(w->type);
+    void *buf = q == XQ_Q8_0 ? ctx->a.xq8_0 : q == XQ_Q8_0_EVEN ? ctx->a.xq8_0e : ctx->a.xq8_K;
+    size_t stride = q == XQ_Q8_K ? ctx->a.xq8_K_stride : ctx->a.xq8_0_stride;
+    if (!in->have[q]) {
+        quant_job j = {.quant = sm_kernels_quant_x(ctx->ex.kt, w->type),
                        .src = in->f32,
                        .n = in->n,
                        .src_stride = in->stride,
                        .dst = buf,
-                       .dst_stride = stride,
-                       .xtype = xt};
+                       .dst_stride = stride};
         sm_rows_op op = {.fn = quant_rows,
                          .work_per_token = 2 * in->n,
                          .kind = SM_PROF_QUANTIZE,
                          .bytes_per_token = in->n * sizeof(float) + sm_type_row_bytes(xt, in->n)};
         sm_op_rows(&ctx->ex, &op, n_tok, &j);
-        *have = 1;
+        in->have[q] = 1;
     }
     *x = buf;
     *x_stride = stride;
@@ -280,8 +292,8 @@ static void ffn_block(sm_context *ctx, size_t il, size_t n)
                      .y2 = a->ff2,
                      .y_stride = hp->n_ff,
                      .epilogue = SM_MM_SWIGLU};
-        /* SWIGLU tiles feed both matrices the same x: they must share an x type. */
-        if (sm_type_matmul_x(L->w_gate.type) != sm_type_matmul_x(L->w_up.type)) {
+        /* SWIGLU tiles feed both matrices the same x: they must share its quantizer. */
+        if (xq_of(L->w_gate.type) != xq_of(L->w_up.type)) {
             sm_mm gu[2] = {{.w = &L->w_gate, .y = a->ff, .y_stride = hp->n_ff},
                            {.w = &L->w_up, .y = a->ff2, .y_stride = hp->n_ff}};
             x_for(ctx, &in, gu[0].w, n, &gu[0].x, &gu[0].x_stride);

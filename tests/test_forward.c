@@ -22,23 +22,37 @@
 
 /* The fixture models (fixtures/README.md) and the tolerance its README gives: max absolute
  * difference over all logits (Q8_0 and Q4_0 1e-3, since we quantize activations to Q8_0 blocks
- * as the reference did). Three files are not within it, for reasons we measured (issue 6's
- * note has the figures); for those, `known` is the bound this version is held to until the gap
- * is closed, and the README's top-1 rule is still enforced at the README's tolerance:
- * - llama-tiny-q8_0, gpt2-tiny-q8_0: one Q8_0 rounding of an activation lands on the other side
- *   of a .5 boundary from the reference's (our sums differ from its by an ulp), one input of the
- *   next matmul moves by a whole quantization step, and later positions inherit it through the
- *   KV cache. Positions before the first such flip match to 2.4e-7.
- * - gpt2-tiny-f32: the difference is systematic (1e-3 at every position, position 0 included);
- *   computing GELU through fp16, as ggml's lookup table does, cuts it to 3e-4, and against the
- *   plain double-precision reference (test_forward_ref) the same model type agrees to 1.5e-6. */
+ * as the reference did). The reference rounds as ggml's CPU backend on x86 does, and so do we
+ * (kernels.h): GELU through an fp16 table, the Q8_0 activations of Q8_0 weights as its
+ * quantize_row_q8_0 (x * (127 / max), ties to even), those of Q4_0 weights as its reference
+ * quantizer (x * (1 / d), ties away from zero). With that every fixture is within the
+ * tolerance on every table except gpt2-tiny-f32 (all tables) and llama-tiny-q8_0 (avx2,
+ * avx512); for those, `known` (per table) is the bound this version is held to, measured plus
+ * a little, and the README's top-1 rule is still enforced at the README's tolerance. Why,
+ * measured (issue 6):
+ * - A rounding (fp16 GELU, a Q8_0 code) is a step function: an input our f32 arithmetic puts
+ *   an ulp from the reference's, on the other side of a step, moves one activation by a whole
+ *   step, and the KV cache carries it to every later position. Nothing short of the
+ *   reference's exact order of operations in every op (its sums, its exp) avoids it.
+ * - gpt2-tiny-f32: positions 0..2 agree to 7e-6; at position 3 a GELU input is 1.35009778,
+ *   one f32 ulp above the midpoint between two fp16 values, and the reference's is on the
+ *   other side. Rounding that one input the other way makes positions 3 and 4 agree to about
+ *   1e-6; the next such input is at position 5, and so on. Measured 4.7e-4 (ref), 3.1e-4
+ *   (avx2), 4.9e-4 (avx512); 1.2e-3 before GELU went through fp16.
+ * - llama-tiny-q8_0 on avx2 and avx512: the first Q8_0 code that differs from ref's is in
+ *   layer 0's attention output at position 11: x * (127 / max) is 107.499985 with ref's
+ *   kernels and exactly 107.5 with the SIMD tables' (their Q8_0 dot products, RoPE and
+ *   attention round differently in the last bit), a tie that goes to 108; the reference has
+ *   107. With ref's matmul_q8_0, rope and attn in the SIMD table all 64 positions agree to
+ *   2.4e-7. Measured 0.0476 (avx2, avx512); ref 2.4e-7. */
 static const struct fixture {
     const char *name;
     double tol;
-    double known;
+    double known[SM_ISA_COUNT]; /* ref, avx2, avx512; 0: the tolerance holds */
 } fixtures[] = {
-    {"llama-tiny-f32", 1e-4, 0},  {"llama-tiny-f16", 5e-3, 0},   {"llama-tiny-q8_0", 1e-3, 6e-2},
-    {"llama-tiny-q4_0", 1e-3, 0}, {"gpt2-tiny-f32", 1e-4, 2e-3}, {"gpt2-tiny-q8_0", 1e-3, 4e-2},
+    {"llama-tiny-f32", 1e-4, {0, 0, 0}},         {"llama-tiny-f16", 5e-3, {0, 0, 0}},
+    {"llama-tiny-q8_0", 1e-3, {0, 5e-2, 5e-2}},  {"llama-tiny-q4_0", 1e-3, {0, 0, 0}},
+    {"gpt2-tiny-f32", 1e-4, {6e-4, 6e-4, 6e-4}}, {"gpt2-tiny-q8_0", 1e-3, {0, 0, 0}},
 };
 #define N_FIXTURES ((int)(sizeof fixtures / sizeof fixtures[0]))
 
@@ -205,7 +219,7 @@ START_TEST(test_forward_matches_fixture)
         eval_all(c, &r, got);
         char what[128];
         snprintf(what, sizeof what, "%s [%s]", fx->name, kt->name);
-        double worst = compare(what, &r, got, fx->tol, fx->known);
+        double worst = compare(what, &r, got, fx->tol, fx->known[isa]);
         printf("# %s: max |diff| %.3g (tolerance %g)\n", what, worst, fx->tol);
     }
     free(got);

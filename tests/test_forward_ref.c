@@ -23,21 +23,28 @@
 #include "tiny_model.h"
 
 /* Tolerances against the reference, which keeps activations exact and sums in double (logits
- * here are O(1)):
+ * here are O(1)), its GELU through fp16 as the runtime's (kernels.h):
  * - F32 and F16 weights: the runtime keeps activations in f32; only summation order differs.
  *   Measured up to 2e-6 (every table); held to TOL_FLOAT.
+ * - GPT-2 with F32 and F16 weights: the same, but a GELU input the runtime computes an ulp or
+ *   two off the double one may round to the neighbouring fp16, which moves the logits of its
+ *   position and the later ones by up to a few 1e-4. Measured up to 4.0e-4 absolute and
+ *   4.3e-5 of the logits' RMS; held to TOL_GELU16 and REL_GELU16. Against a GELU in double the
+ *   RMS is 2.8e-4: the RMS bound still tells the two GELUs apart.
  * - Quantized weights: the runtime quantizes each matmul's input, to Q8_0 blocks of 32 (Q8_0,
  *   Q4_0 weights) or Q8_K blocks of 256 (Q4_K, Q6_K), as GGUF runtimes do. That rounding,
  *   up to 1/254 of a block's largest value per element, is the whole difference: measured at
  *   most 0.074 (Q8_0 blocks) and 0.128 (Q8_K blocks) absolute, and 1.8% / 2.8% of the logits'
  *   RMS. Held to TOL_Q8_0 / TOL_Q8_K absolute and REL_Q8_0 / REL_Q8_K in RMS. A wrong block
  *   layout, scale or row is O(1) off and fails both. */
-#define TOL_FLOAT 1e-4
-#define TOL_Q8_0  0.1
-#define TOL_Q8_K  0.2
-#define REL_Q8_0  0.03
-#define REL_Q8_K  0.05
-#define N_TOKENS  24
+#define TOL_FLOAT  1e-4
+#define TOL_GELU16 1e-3
+#define REL_GELU16 1e-4
+#define TOL_Q8_0   0.1
+#define TOL_Q8_K   0.2
+#define REL_Q8_0   0.03
+#define REL_Q8_K   0.05
+#define N_TOKENS   24
 
 static const struct wcase {
     sm_ref_arch arch;
@@ -107,7 +114,7 @@ START_TEST(test_forward_ref_agrees)
     float *ref = malloc(nl * sizeof *ref), *got = malloc(nl * sizeof *got);
     ck_assert_ptr_nonnull(ref);
     ck_assert_ptr_nonnull(got);
-    sm_ref_opts opts = {0};
+    sm_ref_opts opts = {.gelu_fp16 = 1};
     ck_assert_msg(
         sm_ref_forward(&tm->hp, sm_tm_lookup, tm, &opts, toks, N_TOKENS, ref, err, sizeof err) == 0,
         "%s: reference: %s", wc->name, err);
@@ -121,8 +128,9 @@ START_TEST(test_forward_ref_agrees)
     ck_assert_int_eq(sm_context_create(m, &cp, &c), SM_OK);
     sm_context_set_fork_min_work(c, 0);
     int kq = wc->wtype == 12 || wc->wtype == 14, fl = wc->wtype == 0 || wc->wtype == 1;
-    double tol = fl ? TOL_FLOAT : kq ? TOL_Q8_K : TOL_Q8_0;
-    double rel_tol = fl ? TOL_FLOAT : kq ? REL_Q8_K : REL_Q8_0;
+    int g16 = fl && wc->arch == SM_REF_GPT2;
+    double tol = g16 ? TOL_GELU16 : fl ? TOL_FLOAT : kq ? TOL_Q8_K : TOL_Q8_0;
+    double rel_tol = g16 ? REL_GELU16 : fl ? TOL_FLOAT : kq ? REL_Q8_K : REL_Q8_0;
     for (int isa = 0; isa < SM_ISA_COUNT; isa++) {
         const sm_kernels *kt = sm_kernels_table((sm_isa)isa);
         if (!kt)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* test_kernels.c: every kernel table the host supports against kernels/ref/ for every op, at
- * sizes with tails, within the tolerances named in kernel_util.h; matmul determinism under
- * different tilings; table selection through SM_KERNELS. */
+ * sizes with tails, within the tolerances named in kernel_util.h; ref's fp16 GELU against the
+ * formula in double; matmul determinism under different tilings; table selection through
+ * SM_KERNELS. */
 #include "config.h"
 
 #include "kernel_util.h"
@@ -260,9 +261,13 @@ START_TEST(test_kernels_activations_match_ref)
         float *y = kt_alloc(n * sizeof(float)), *yr = kt_alloc(n * sizeof(float));
         kt_fill(&rng, x, n, -12, 12); // past both saturation points of tanh and exp's range
         kt_fill(&rng, u, n, -2, 2);
+        /* GELU's edges in the body and the tail: the clamps, and inputs that round to +-10 */
+        static const float edge[] = {-10.0f, 10.0f, -10.001f, 10.001f, -9.999f, 9.999f, 0.0f};
+        for (size_t e = 0; e < sizeof edge / sizeof edge[0] && e < n; e++)
+            x[(e * 37) % n] = edge[e];
         kt->gelu(n, x, y);
         ref->gelu(n, x, yr);
-        assert_close("gelu", kt, n, y, yr, SM_TOL_GELU_ABS, SM_TOL_GELU_REL);
+        assert_close("gelu", kt, n, y, yr, 0, 0); // the same table read the same way
         kt->silu(n, x, y);
         ref->silu(n, x, yr);
         assert_close("silu", kt, n, y, yr, SM_TOL_SILU_ABS, SM_TOL_SILU_REL);
@@ -273,6 +278,60 @@ START_TEST(test_kernels_activations_match_ref)
         free(u);
         free(y);
         free(yr);
+    }
+}
+END_TEST
+
+/* GELU(x) in double, the tanh form. */
+static double gelu_exact(double x)
+{
+    return 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+}
+
+/* Half of an fp16 ulp at |v| (the subnormal spacing below 2^-14). */
+static double half_ulp16(double v)
+{
+    int e;
+    frexp(fabs(v), &e); // |v| in [2^(e-1), 2^e)
+    return ldexp(1.0, (e - 1 < -14 ? -14 : e - 1) - 11);
+}
+
+/* Every table reads the same entries (checked above), so ref on its own against an independent
+ * expectation: for every half h in (-10, 10) the output is an fp16 within rounding of GELU(h)
+ * in double (the table is built in f32, whose error may carry it past a midpoint: the bound
+ * allows for it); other floats take their fp16's output; the clamps pass x through from 10
+ * up and give 0 from -10 down. */
+START_TEST(test_kernels_gelu_is_fp16)
+{
+    const sm_kernels *ref = sm_kernels_table(SM_ISA_REF);
+    int n_checked = 0;
+    for (uint32_t b = 0; b < 0x10000; b++) {
+        float h = sm_fp16_to_fp32((sm_fp16)b), y;
+        if (!(fabsf(h) < 10.0f))
+            continue;
+        ref->gelu(1, &h, &y);
+        double e = gelu_exact(h), err = fabs((double)y - e);
+        ck_assert_msg(sm_fp16_to_fp32(sm_fp32_to_fp16(y)) == y, "gelu(%a) = %a: not an fp16", h, y);
+        /* fp16 rounding, plus the f32 formula's own error before it: mostly where 1 + tanh
+         * cancels (x < -2), 0.5 |h| ulp(1) / 2 = 3e-8 |h| */
+        ck_assert_msg(err <= half_ulp16(e) + 1e-7 * fabsf(h) + 1e-6 * fabs(e) + 1e-12,
+                      "gelu(%a) = %.9g, GELU in double %.9g: off by %.3g", h, y, e, err);
+        n_checked++;
+    }
+    ck_assert_int_gt(n_checked, 30000);
+    uint64_t rng = 11;
+    for (int i = 0; i < 100000; i++) {
+        float x = kt_uniform(&rng, -11.0f, 11.0f), y, yh;
+        float h = sm_fp16_to_fp32(sm_fp32_to_fp16(x));
+        ref->gelu(1, &x, &y);
+        if (x <= -10.0f)
+            ck_assert_msg(y == 0.0f, "gelu(%a) = %a, expected 0", x, y);
+        else if (x >= 10.0f)
+            ck_assert_msg(y == x, "gelu(%a) = %a, expected x", x, y);
+        else {
+            ref->gelu(1, &h, &yh);
+            ck_assert_msg(y == yh, "gelu(%a) = %a but gelu(fp16 %a) = %a", x, y, h, yh);
+        }
     }
 }
 END_TEST
@@ -450,6 +509,7 @@ static Suite *kernels_suite(void)
     tc = tcase_create("ops");
     tcase_add_loop_test(tc, test_kernels_binary_ops_exact, 0, SM_ISA_COUNT);
     tcase_add_loop_test(tc, test_kernels_activations_match_ref, 0, SM_ISA_COUNT);
+    tcase_add_test(tc, test_kernels_gelu_is_fp16);
     tcase_add_loop_test(tc, test_kernels_softmax_and_norms_match_ref, 0, SM_ISA_COUNT);
     tcase_add_loop_test(tc, test_kernels_rope_matches_ref, 0, SM_ISA_COUNT);
     tcase_add_loop_test(tc, test_kernels_attn_matches_ref, 0, SM_ISA_COUNT);

@@ -81,6 +81,48 @@ START_TEST(test_quant_q8_0_hand_block)
 }
 END_TEST
 
+/* quant_q8_0_even against quant_q8_0 on blocks that tell them apart.
+ * - max|x| = 127: both scales are exactly 1, so only the ties' rounding differs: 2.5, -2.5,
+ *   3.5 and -60.5 give 2, -2, 4 and -60 (to even) against 3, -3, 4 and -61 (away from zero).
+ * - max|x| = 2.08364224 (d = 0.0164066311): x = -2.0590322 is -125.5 exactly as x * (1 / d)
+ *   but -125.499992 as x * (127 / max), so -126 against -125 (in exact arithmetic it is
+ *   -125.49999422).
+ * - max|x| = 1.03532565: x = 0.558423698 is 68.5000076 as x * (1 / d), 68.5 exactly as
+ *   x * (127 / max): 69 against 68 (exact: 68.5000028). */
+START_TEST(test_quant_q8_0_even_hand_blocks)
+{
+    const sm_kernels *ref = sm_kernels_table(SM_ISA_REF);
+    float x[32] = {127.0f, 2.5f, -2.5f, 3.5f, -60.5f};
+    sm_block_q8_0 a, e;
+    ref->quant_q8_0(x, &a, 32);
+    ref->quant_q8_0_even(x, &e, 32);
+    ck_assert_uint_eq(a.d, 0x3c00); /* 1.0 */
+    ck_assert_uint_eq(e.d, 0x3c00);
+    static const int away[5] = {127, 3, -3, 4, -61}, even[5] = {127, 2, -2, 4, -60};
+    for (int j = 0; j < 5; j++) {
+        ck_assert_int_eq(a.qs[j], away[j]);
+        ck_assert_int_eq(e.qs[j], even[j]);
+    }
+    for (int j = 5; j < 32; j++)
+        ck_assert(a.qs[j] == 0 && e.qs[j] == 0);
+    memset(x, 0, sizeof x);
+    x[0] = 2.08364224f;
+    x[1] = -2.0590322f;
+    ref->quant_q8_0(x, &a, 32);
+    ref->quant_q8_0_even(x, &e, 32);
+    ck_assert_uint_eq(a.d, e.d); /* the same d: fp16(max / 127) */
+    ck_assert_int_eq(a.qs[1], -126);
+    ck_assert_int_eq(e.qs[1], -125);
+    x[0] = 1.03532565f;
+    x[1] = 0.558423698f;
+    ref->quant_q8_0(x, &a, 32);
+    ref->quant_q8_0_even(x, &e, 32);
+    ck_assert_int_eq(a.qs[1], 69);
+    ck_assert_int_eq(e.qs[1], 68);
+    ck_assert_int_eq(e.qs[0], 127);
+}
+END_TEST
+
 /* x[j] = j - 16: the largest magnitude is -16, so d = -16 / -8 = 2 (0x4000), and
  * q_j = min(15, trunc((j - 16) / 2 + 8.5)) = min(15, floor((j + 1) / 2)). */
 START_TEST(test_quant_q4_0_hand_block)
@@ -194,6 +236,9 @@ START_TEST(test_quant_nonfinite_activations)
     ck_assert_int_eq(b8.qs[5], 0);
     ck_assert_int_eq(b8.qs[0], -127);
     ck_assert_int_eq(b8.qs[17], 8);
+    sm_block_q8_0 e8;
+    ref->quant_q8_0_even(x, &e8, 32);
+    ck_assert_mem_eq(&e8, &b8, sizeof b8); /* no tie here: the two agree */
     sm_block_q4_0 b4;
     ref->quant_q4_0(x, &b4, 32);
     ck_assert_int_eq(b4.qs[5] & 0xF, 0);
@@ -206,6 +251,8 @@ START_TEST(test_quant_nonfinite_activations)
     ck_assert_uint_eq(b8.d, 0x7C00); /* fp16 infinity */
     for (int j = 0; j < 32; j++)
         ck_assert_int_eq(b8.qs[j], 0);
+    ref->quant_q8_0_even(x, &e8, 32); /* 127 / inf = 0: the same */
+    ck_assert_mem_eq(&e8, &b8, sizeof b8);
     x[5] = -INFINITY;
     ref->quant_q4_0(x, &b4, 32);
     /* d = inf, so 1/d = 0: finite x give 0 + 8.5, code 8; -inf * 0 is NaN, code 0 */
@@ -275,9 +322,10 @@ START_TEST(test_quant_quantize_matches_ref)
         sm_k_quant_fn k, r;
         sm_type t;
     } q[] = {{kt->quant_q8_0, ref->quant_q8_0, SM_TYPE_Q8_0},
+             {kt->quant_q8_0_even, ref->quant_q8_0_even, SM_TYPE_Q8_0},
              {kt->quant_q4_0, ref->quant_q4_0, SM_TYPE_Q4_0},
              {kt->quant_q8_K, ref->quant_q8_K, SM_TYPE_Q8_K}};
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
         memset(a, 0, bytes);
         memset(b, 0, bytes);
         q[i].k(x, a, n);
@@ -300,6 +348,7 @@ static Suite *quant_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("blocks");
     tcase_add_test(tc, test_quant_q8_0_hand_block);
+    tcase_add_test(tc, test_quant_q8_0_even_hand_blocks);
     tcase_add_test(tc, test_quant_q4_0_hand_block);
     tcase_add_test(tc, test_quant_q4_K_hand_block);
     tcase_add_test(tc, test_quant_q6_K_hand_block);

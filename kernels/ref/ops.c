@@ -5,6 +5,7 @@
 
 #include <math.h>
 
+#include "kernels/gelu_table.h"
 #include "kernels/ref/ref.h"
 
 static void sm_k_add_f32_ref(size_t n, const float *a, const float *b, float *y)
@@ -33,12 +34,18 @@ static void sm_k_add_bias_f32_ref(size_t n_rows, size_t n, size_t stride, const 
             y[i * stride + j] = x[i * stride + j] + b[j];
 }
 
+/* GELU through fp16 (kernels.h): the input rounded to fp16 indexes the table. */
 static void sm_k_gelu_f32_ref(size_t n, const float *x, float *y)
 {
-    const float c = 0.7978845608028654f; // sqrt(2 / pi)
+    const sm_fp16 *t = sm_k_gelu_table();
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
-        y[i] = 0.5f * v * (1.0f + tanhf(c * (v + 0.044715f * v * v * v)));
+        if (v <= SM_GELU_LO)
+            y[i] = 0.0f;
+        else if (v >= SM_GELU_HI)
+            y[i] = v;
+        else
+            y[i] = sm_fp16_to_fp32(t[sm_fp32_to_fp16(v)]);
     }
 }
 

@@ -23,6 +23,16 @@ static inline int8_t code_i8(float v)
     return (int8_t)v;
 }
 
+/* @p v rounded to the nearest integer, ties to the even one, whatever the floating-point
+ * environment's rounding mode (nearbyintf would follow it). |v| < 2^23 or not finite. */
+static inline float round_half_even(float v)
+{
+    float r = roundf(v);
+    if (fabsf(v - truncf(v)) == 0.5f) // a tie: roundf went away from zero, take the even one
+        r = 2.0f * roundf(0.5f * v);
+    return r;
+}
+
 /* Q8_0: d = max|x| / 127, q = round-half-away(x / d). */
 static void sm_k_quant_q8_0_ref(const float *x, void *dst, size_t n)
 {
@@ -35,6 +45,23 @@ static void sm_k_quant_q8_0_ref(const float *x, void *dst, size_t n)
         y[b].d = sm_fp32_to_fp16(d);
         for (int j = 0; j < SM_QK8_0; j++)
             y[b].qs[j] = code_i8(roundf(x[j] * id));
+    }
+}
+
+/* Q8_0 for Q8_0 weights: d = max|x| / 127 as above, but q = round-half-even(x * (127 / max|x|)).
+ * The two products x * (1 / d) and x * (127 / max|x|) differ in their last bit now and then,
+ * which moves a code across a .5 (see kernels.h). */
+static void sm_k_quant_q8_0_even_ref(const float *x, void *dst, size_t n)
+{
+    sm_block_q8_0 *y = dst;
+    for (size_t b = 0; b < n / SM_QK8_0; b++, x += SM_QK8_0) {
+        float amax = 0;
+        for (int j = 0; j < SM_QK8_0; j++)
+            amax = fmaxf(amax, fabsf(x[j]));
+        float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        y[b].d = sm_fp32_to_fp16(amax / 127.0f);
+        for (int j = 0; j < SM_QK8_0; j++)
+            y[b].qs[j] = code_i8(round_half_even(x[j] * id));
     }
 }
 
@@ -151,6 +178,7 @@ static void sm_k_dequant_q6_K_ref(const void *src, float *y, size_t n)
 void sm_kernels_fill_ref_quant(sm_kernels *kt)
 {
     kt->quant_q8_0 = sm_k_quant_q8_0_ref;
+    kt->quant_q8_0_even = sm_k_quant_q8_0_even_ref;
     kt->quant_q4_0 = sm_k_quant_q4_0_ref;
     kt->quant_q8_K = sm_k_quant_q8_K_ref;
     kt->dequant_f16 = sm_k_dequant_f16_ref;

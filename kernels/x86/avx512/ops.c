@@ -4,16 +4,20 @@
  * AVX2 kernels: wider vectors do not make memory faster. */
 #include "config.h"
 
+#include "kernels/gelu_table.h"
 #include "kernels/x86/avx512/avx512.h"
 #include "kernels/x86/avx512/simd.h"
 
-/* GELU = x * sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3) (see kernels/x86/avx2/ops.c). */
-SM_AVX512_INLINE __m512 gelu16(__m512 x)
+/* GELU through fp16 (kernels.h), as in kernels/x86/avx2/ops.c: the gathered 32-bit words
+ * truncated to their low halves are the entries. */
+SM_AVX512_INLINE __m512 gelu16(__m512 x, const sm_fp16 *t)
 {
-    __m512 x3 = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
-    __m512 u = _mm512_fmadd_ps(x3, _mm512_set1_ps(0.044715f), x);
-    __m512 e = sm_avx512_exp(_mm512_mul_ps(u, _mm512_set1_ps(-1.5957691216057308f)));
-    return _mm512_mul_ps(x, sm_avx512_recip(_mm512_add_ps(_mm512_set1_ps(1.0f), e)));
+    __m512i idx = _mm512_cvtepu16_epi32(_mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
+    __m512i g = _mm512_i32gather_epi32(idx, (const int *)t, 2);
+    __m512 v = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(g));
+    v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(x, _mm512_set1_ps(SM_GELU_LO), _CMP_LE_OQ),
+                           _mm512_setzero_ps());
+    return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(x, _mm512_set1_ps(SM_GELU_HI), _CMP_GE_OQ), x);
 }
 
 SM_AVX512_INLINE __m512 silu16(__m512 x)
@@ -24,12 +28,13 @@ SM_AVX512_INLINE __m512 silu16(__m512 x)
 
 static void sm_k_gelu_f32_avx512(size_t n, const float *x, float *y)
 {
+    const sm_fp16 *t = sm_k_gelu_table();
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(y + i, gelu16(_mm512_loadu_ps(x + i)));
+        _mm512_storeu_ps(y + i, gelu16(_mm512_loadu_ps(x + i), t));
     if (i < n) {
         __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
-        _mm512_mask_storeu_ps(y + i, m, gelu16(_mm512_maskz_loadu_ps(m, x + i)));
+        _mm512_mask_storeu_ps(y + i, m, gelu16(_mm512_maskz_loadu_ps(m, x + i), t));
     }
 }
 
