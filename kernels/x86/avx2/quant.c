@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* avx2/quant.c: quantizing activation rows to Q8_0 and Q8_K, 8 floats at a time, with
- * exactly the blocks of kernels/ref/quant.c (same products, same rounding, same clamps).
+/* avx2/quant.c: quantizing activation rows to Q8_0 (both roundings) and Q8_K, 8 floats at a
+ * time, with exactly the blocks of kernels/ref/quant.c (same products, roundings, clamps).
  *
  * Why not scalar: every matmul with quantized weights quantizes its x rows first, and the ref
  * kernels round through libm (roundf, lrintf) one element at a time, about 5 ns each. For a
@@ -62,7 +62,9 @@ SM_AVX2_INLINE void store_codes32(int8_t *dst, __m256i a, __m256i b, __m256i c, 
     _mm256_storeu_si256((__m256i *)(void *)dst, q);
 }
 
-static void sm_k_quant_q8_0_avx2(const float *x, void *dst, size_t n)
+/* The two Q8_0 roundings of kernels.h: id = 1/d with ties away from zero (even = 0), or
+ * id = 127/max|x| with ties to even (even = 1). */
+SM_AVX2_INLINE void quant_q8_0_rows(const float *x, void *dst, size_t n, int even)
 {
     sm_block_q8_0 *y = dst;
     for (size_t b = 0; b < n / SM_QK8_0; b++, x += SM_QK8_0) {
@@ -73,14 +75,31 @@ static void sm_k_quant_q8_0_avx2(const float *x, void *dst, size_t n)
             acc = absmax8(v[k], acc);
         }
         float amax = hmax8(acc);
-        float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+        float d = amax / 127.0f, id;
+        if (even)
+            id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        else
+            id = d != 0.0f ? 1.0f / d : 0.0f;
         y[b].d = sm_fp32_to_fp16(d);
         __m256 vid = _mm256_set1_ps(id);
         __m256i c[4];
-        for (int k = 0; k < 4; k++)
-            c[k] = code8(round_away8(_mm256_mul_ps(v[k], vid)));
+        for (int k = 0; k < 4; k++) {
+            __m256 p = _mm256_mul_ps(v[k], vid);
+            c[k] = code8(even ? _mm256_round_ps(p, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+                              : round_away8(p));
+        }
         store_codes32(y[b].qs, c[0], c[1], c[2], c[3]);
     }
+}
+
+static void sm_k_quant_q8_0_avx2(const float *x, void *dst, size_t n)
+{
+    quant_q8_0_rows(x, dst, n, 0);
+}
+
+static void sm_k_quant_q8_0_even_avx2(const float *x, void *dst, size_t n)
+{
+    quant_q8_0_rows(x, dst, n, 1);
 }
 
 /* Q8_K: the scale comes from the element of largest magnitude with its sign (the first such,
@@ -134,5 +153,6 @@ static void sm_k_quant_q8_K_avx2(const float *x, void *dst, size_t n)
 void sm_kernels_fill_avx2_quant(sm_kernels *kt)
 {
     kt->quant_q8_0 = sm_k_quant_q8_0_avx2;
+    kt->quant_q8_0_even = sm_k_quant_q8_0_even_avx2;
     kt->quant_q8_K = sm_k_quant_q8_K_avx2;
 }
