@@ -47,6 +47,7 @@ typedef struct kx {
 
 /* The shared part of up to NR rows' super-blocks. */
 typedef struct kh {
+    __m512i dec;      /* Q4_K: row i's sc0..sc7 m0..m7 in 128-bit lane i */
     __m512i w01, w23; /* Q4_K: rows' scales then mins as words, rows 0-1 and 2-3; Q6_K: scales */
     __m256 f;         /* Q4_K: d0 dmin0 d1 dmin1 ..; Q6_K: d0 d1 d2 d3 (times d_x per token) */
 } kh;
@@ -125,6 +126,7 @@ SM_AVX512_INLINE void prep_h_q4_K(int nr, const char *w, size_t ws, kh *h)
     __m512i dd = _mm512_permutexvar_epi32(_mm512_set4_epi32(12, 8, 4, 0), v);
     h->f = _mm256_cvtph_ps(_mm512_castsi512_si128(dd));
     __m512i s = q4_K_decode(v);
+    h->dec = s;
     h->w01 = _mm512_cvtepu8_epi16(_mm512_castsi512_si256(s));
     h->w23 = nr > 2 ? _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(s, 1)) : h->w01;
 }
@@ -150,10 +152,8 @@ SM_AVX512_INLINE void prep_h_q6_K(int nr, const char *w, size_t ws, kh *h)
  * Q4_K (words 0-7 of a row: sc0..sc7): vector q0 holds sub-blocks 0 (lanes 0-7) and 2, q1 1
  * and 3, q2 4 and 6, q3 5 and 7. Q6_K (words 0-15: scales): lane l of vector v covers elements
  * 64v + 4l .. + 3, scale 4v + l / 4. The second row of a pair adds 16. */
-static const short q4_K_ia[32] = {0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1,
-                                  2, 2, 2, 2, 3, 3, 3, 3, 2, 2, 2, 2, 3, 3, 3, 3};
-static const short q4_K_ib[32] = {4, 4, 4, 4, 5, 5, 5, 5, 4, 4, 4, 4, 5, 5, 5, 5,
-                                  6, 6, 6, 6, 7, 7, 7, 7, 6, 6, 6, 6, 7, 7, 7, 7};
+static const signed char q4_K_ca[64] = {0, -128, 0, -128, 0, -128, 0, -128, 1, -128, 1, -128, 1, -128, 1, -128, 0, -128, 0, -128, 0, -128, 0, -128, 1, -128, 1, -128, 1, -128, 1, -128, 2, -128, 2, -128, 2, -128, 2, -128, 3, -128, 3, -128, 3, -128, 3, -128, 2, -128, 2, -128, 2, -128, 2, -128, 3, -128, 3, -128, 3, -128, 3, -128};
+static const signed char q4_K_cb[64] = {4, -128, 4, -128, 4, -128, 4, -128, 5, -128, 5, -128, 5, -128, 5, -128, 4, -128, 4, -128, 4, -128, 4, -128, 5, -128, 5, -128, 5, -128, 5, -128, 6, -128, 6, -128, 6, -128, 6, -128, 7, -128, 7, -128, 7, -128, 7, -128, 6, -128, 6, -128, 6, -128, 6, -128, 7, -128, 7, -128, 7, -128, 7, -128};
 static const short q6_K_ia[32] = {0, 0, 0, 0, 4, 4, 4, 4, 1, 1, 1, 1, 5, 5, 5, 5,
                                   2, 2, 2, 2, 6, 6, 6, 6, 3, 3, 3, 3, 7, 7, 7, 7};
 static const short q6_K_ib[32] = {8,  8,  8,  8,  12, 12, 12, 12, 9,  9,  9,  9,  13, 13, 13, 13,
@@ -208,10 +208,13 @@ SM_AVX512_INLINE __m512i dot(int q6, const kq *q, const kx *x, __m512i sa, __m51
     return _mm512_dpwssd_epi32(s, _mm512_packs_epi32(p2, p3), sb);
 }
 
-/* Lane k of f in all 16 lanes. */
-SM_AVX512_INLINE __m512 lane(__m256 f, int k)
+/* *p in all 16 lanes by a broadcast load, which takes a load port where a broadcast from a
+ * register takes the shuffle port. Hiding the pointer's origin (the empty asm) keeps GCC
+ * from forwarding the stored vector through registers, where it would extract and broadcast. */
+SM_AVX512_INLINE __m512 bcast(const float *p)
 {
-    return _mm512_permutexvar_ps(_mm512_set1_epi32(k), _mm512_castps256_ps512(f));
+    __asm__("" : "+r"(p));
+    return _mm512_set1_ps(*p);
 }
 
 /* Sum of lanes 4-7 (pair row 0) or 12-15 (pair row 1) of a mins accumulator, in one order. */
@@ -239,8 +242,8 @@ SM_AVX512_INLINE void tile(int q6, int nr, int NT, const char *w, size_t ws, con
 #pragma GCC unroll 4
         for (int j = 0; j < NT; j++)
             accm[i][j] = _mm512_setzero_ps();
-    const __m512i ia0 = _mm512_loadu_si512(q6 ? q6_K_ia : q4_K_ia);
-    const __m512i ib0 = _mm512_loadu_si512(q6 ? q6_K_ib : q4_K_ib);
+    const __m512i ia0 = _mm512_loadu_si512(q6_K_ia), ib0 = _mm512_loadu_si512(q6_K_ib);
+    const __m512i ca = _mm512_loadu_si512(q4_K_ca), cb = _mm512_loadu_si512(q4_K_cb);
     const __m512i ia1 = _mm512_add_epi16(ia0, _mm512_set1_epi16(16));
     const __m512i ib1 = _mm512_add_epi16(ib0, _mm512_set1_epi16(16));
     for (size_t b = 0; b < nb; b++) {
@@ -259,32 +262,42 @@ SM_AVX512_INLINE void tile(int q6, int nr, int NT, const char *w, size_t ws, con
         else
             prep_h_q4_K(nr, w + b * bs, ws, &h);
         __m256 f[GEMM_NT];
+        float fs[GEMM_NT][8];
 #pragma GCC unroll 4
-        for (int j = 0; j < NT; j++)
+        for (int j = 0; j < NT; j++) {
             f[j] = _mm256_mul_ps(h.f, _mm256_set1_ps(xk[j].d));
+            _mm256_storeu_ps(fs[j], f[j]);
+        }
 #pragma GCC unroll 4
         for (int i = 0; i < nr; i++) {
             // The next micro-tile's row, same super-block: as in matmul_q_vnni.c, this took
             // the GEMV from about half the read bandwidth to near all of it.
             const char *next = w + (i + nr) * ws + b * bs;
-            _mm_prefetch(next, _MM_HINT_T0);
-            _mm_prefetch(next + 64, _MM_HINT_T0);
-            _mm_prefetch(next + 128, _MM_HINT_T0);
+            _mm_prefetch(next, _MM_HINT_T1);
+            _mm_prefetch(next + 64, _MM_HINT_T1);
+            _mm_prefetch(next + 128, _MM_HINT_T1);
             if (q6)
-                _mm_prefetch(next + 192, _MM_HINT_T0);
+                _mm_prefetch(next + 192, _MM_HINT_T1);
             kq q;
             if (q6)
                 codes_q6_K((const sm_block_q6_K *)(w + i * ws) + b, &q);
             else
                 codes_q4_K((const sm_block_q4_K *)(w + i * ws) + b, &q);
-            __m512i wv = i < 2 ? h.w01 : h.w23;
-            __m512i sa = _mm512_permutexvar_epi16(i % 2 ? ia1 : ia0, wv);
-            __m512i sb = _mm512_permutexvar_epi16(i % 2 ? ib1 : ib0, wv);
+            __m512i sa, sb;
+            if (q6) {
+                __m512i wv = i < 2 ? h.w01 : h.w23;
+                sa = _mm512_permutexvar_epi16(i % 2 ? ia1 : ia0, wv);
+                sb = _mm512_permutexvar_epi16(i % 2 ? ib1 : ib0, wv);
+            } else { // vpshufb within the row's lane: 1 uop where vpermw takes 2
+                __m512i r = _mm512_shuffle_i32x4(h.dec, h.dec, 0x55 * i);
+                sa = _mm512_shuffle_epi8(r, ca);
+                sb = _mm512_shuffle_epi8(r, cb);
+            }
 #pragma GCC unroll 4
             for (int j = 0; j < NT; j++) {
                 __m512i s = dot(q6, &q, &xk[j], sa, sb);
-                acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), lane(f[j], q6 ? i : 2 * i),
-                                            acc[i][j]);
+                acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s),
+                                            bcast(&fs[j][q6 ? i : 2 * i]), acc[i][j]);
             }
         }
         if (!q6) {
