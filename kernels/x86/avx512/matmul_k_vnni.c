@@ -41,14 +41,15 @@ enum { NR = 4, GEMM_NT = 4 };
 typedef struct kx {
     __m512i x0, x1, x2, x3;
     __m512i n0, n1, n2, n3; /* Q6_K: -32 * sum(x) per lane */
-    __m512i bs;             /* Q4_K: bs_j as words 8 + j of each 256-bit half, 0 below */
+    __m512i bs;             /* Q4_K: bs_0 .. bs_7 as words, in each 128-bit lane */
     float d;
 } kx;
 
 /* The shared part of up to NR rows' super-blocks. */
 typedef struct kh {
     __m512i dec;      /* Q4_K: row i's sc0..sc7 m0..m7 in 128-bit lane i */
-    __m512i w01, w23; /* Q4_K: rows' scales then mins as words, rows 0-1 and 2-3; Q6_K: scales */
+    __m512i wm;       /* Q4_K: row i's mins m0..m7 as words 8i .. 8i + 7 */
+    __m512i w01, w23; /* Q6_K: rows' scales as words, rows 0-1 and 2-3 */
     __m256 f;         /* Q4_K: d0 dmin0 d1 dmin1 ..; Q6_K: d0 d1 d2 d3 (times d_x per token) */
 } kh;
 
@@ -58,9 +59,9 @@ SM_AVX512_INLINE __m512i join(const int8_t *lo, const int8_t *hi)
                               _mm256_loadu_si256((const __m256i *)hi), 1);
 }
 
-/* Words 8 + j of each 256-bit half take word 2j (j < 8); the others are masked to 0. */
-static const short bs_idx[32] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 4, 6, 8, 10, 12, 14,
-                                 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 4, 6, 8, 10, 12, 14};
+/* Word j of each 128-bit lane takes word 2j, the low half of int32 j. */
+static const short bs_idx[32] = {0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14,
+                                 0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14};
 
 /* Q4_K codes come as 64-byte loads whose low nibbles are elements [64c, 64c + 32) and
  * [64c + 64, 64c + 96), high nibbles the 32 after each: x is gathered in that order. */
@@ -75,8 +76,7 @@ SM_AVX512_INLINE void prep_x_q4_K(const sm_block_q8_K *xb, kx *p)
     // its int32 is word 2j of the vector.
     __m256i s = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)xb->bsums),
                                   _mm256_set1_epi16(1));
-    p->bs = _mm512_maskz_permutexvar_epi16(0xff00ff00u, _mm512_loadu_si512(bs_idx),
-                                           _mm512_castsi256_si512(s));
+    p->bs = _mm512_permutexvar_epi16(_mm512_loadu_si512(bs_idx), _mm512_castsi256_si512(s));
 }
 
 SM_AVX512_INLINE void prep_x_q6_K(const sm_block_q8_K *xb, kx *p)
@@ -127,8 +127,9 @@ SM_AVX512_INLINE void prep_h_q4_K(int nr, const char *w, size_t ws, kh *h)
     h->f = _mm256_cvtph_ps(_mm512_castsi512_si128(dd));
     __m512i s = q4_K_decode(v);
     h->dec = s;
-    h->w01 = _mm512_cvtepu8_epi16(_mm512_castsi512_si256(s));
-    h->w23 = nr > 2 ? _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(s, 1)) : h->w01;
+    // The mins are the high 64 bits of each lane.
+    __m512i m = _mm512_permutexvar_epi64(_mm512_set_epi64(7, 7, 7, 7, 7, 5, 3, 1), s);
+    h->wm = _mm512_cvtepu8_epi16(_mm512_castsi512_si256(m));
 }
 
 SM_AVX512_INLINE void prep_h_q6_K(int nr, const char *w, size_t ws, kh *h)
@@ -217,10 +218,13 @@ SM_AVX512_INLINE __m512 bcast(const float *p)
     return _mm512_set1_ps(*p);
 }
 
-/* Sum of lanes 4-7 (pair row 0) or 12-15 (pair row 1) of a mins accumulator, in one order. */
-SM_AVX512_INLINE float mins_sum(__m512 a, int second)
+/* Sum of lanes 4i .. 4i + 3 of a mins accumulator (row i's), in one order. */
+SM_AVX512_INLINE float mins_sum(__m512 a, int i)
 {
-    __m128 s = second ? _mm512_extractf32x4_ps(a, 3) : _mm512_extractf32x4_ps(a, 1);
+    __m128 s = i == 0   ? _mm512_castps512_ps128(a)
+               : i == 1 ? _mm512_extractf32x4_ps(a, 1)
+               : i == 2 ? _mm512_extractf32x4_ps(a, 2)
+                        : _mm512_extractf32x4_ps(a, 3);
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
@@ -230,18 +234,16 @@ SM_AVX512_INLINE float mins_sum(__m512 a, int second)
 SM_AVX512_INLINE void tile(int q6, int nr, int NT, const char *w, size_t ws, const char *x,
                            size_t xs, float *y, size_t ys, size_t nb)
 {
-    __m512 acc[NR][GEMM_NT], accm[NR / 2][GEMM_NT];
+    __m512 acc[NR][GEMM_NT], accm[GEMM_NT];
     size_t bs = q6 ? sizeof(sm_block_q6_K) : sizeof(sm_block_q4_K);
 #pragma GCC unroll 4
     for (int i = 0; i < nr; i++)
 #pragma GCC unroll 4
         for (int j = 0; j < NT; j++)
             acc[i][j] = _mm512_setzero_ps();
-#pragma GCC unroll 2
-    for (int i = 0; i < NR / 2; i++)
 #pragma GCC unroll 4
-        for (int j = 0; j < NT; j++)
-            accm[i][j] = _mm512_setzero_ps();
+    for (int j = 0; j < NT; j++)
+        accm[j] = _mm512_setzero_ps();
     const __m512i ia0 = _mm512_loadu_si512(q6_K_ia), ib0 = _mm512_loadu_si512(q6_K_ib);
     const __m512i ca = _mm512_loadu_si512(q4_K_ca), cb = _mm512_loadu_si512(q4_K_cb);
     const __m512i ia1 = _mm512_add_epi16(ia0, _mm512_set1_epi16(16));
@@ -301,17 +303,12 @@ SM_AVX512_INLINE void tile(int q6, int nr, int NT, const char *w, size_t ws, con
             }
         }
         if (!q6) {
-#pragma GCC unroll 2
-            for (int p = 0; p < (nr + 1) / 2; p++) {
-                __m512i gi = _mm512_set_epi32(4 * p + 3, 4 * p + 3, 4 * p + 3, 4 * p + 3, 0, 0, 0,
-                                              0, 4 * p + 1, 4 * p + 1, 4 * p + 1, 4 * p + 1, 0, 0,
-                                              0, 0);
+            __m512i gi = _mm512_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7);
 #pragma GCC unroll 4
-                for (int j = 0; j < NT; j++) {
-                    __m512i m = _mm512_madd_epi16(p ? h.w23 : h.w01, xk[j].bs);
-                    __m512 g = _mm512_permutexvar_ps(gi, _mm512_castps256_ps512(f[j]));
-                    accm[p][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(m), g, accm[p][j]);
-                }
+            for (int j = 0; j < NT; j++) {
+                __m512i m = _mm512_madd_epi16(h.wm, xk[j].bs);
+                __m512 g = _mm512_permutexvar_ps(gi, _mm512_castps256_ps512(f[j]));
+                accm[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(m), g, accm[j]);
             }
         }
     }
@@ -321,7 +318,7 @@ SM_AVX512_INLINE void tile(int q6, int nr, int NT, const char *w, size_t ws, con
         for (int j = 0; j < NT; j++) {
             float v = sm_avx512_hsum(acc[i][j]);
             if (!q6)
-                v -= mins_sum(accm[i / 2][j], i % 2);
+                v -= mins_sum(accm[j], i);
             y[j * ys + i] = v;
         }
 }
