@@ -123,8 +123,8 @@ SM_AVX2_INLINE void gemv_tile(int q4, int NR, const char *w, size_t ws, const ch
                     const sm_block_q4_0 *blk = (const sm_block_q4_0 *)(w + i * ws) + b;
                     __m128i q = _mm_loadu_si128((const __m128i *)blk->qs);
                     __m256i v = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), m0f);
-                    p32 = _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(v, xv), ones),
-                                           off);
+                    p32 =
+                        _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(v, xv), ones), off);
                 } else {
                     const sm_block_q8_0 *blk = (const sm_block_q8_0 *)(w + i * ws) + b;
                     __m256i wv = _mm256_loadu_si256((const __m256i *)blk->qs);

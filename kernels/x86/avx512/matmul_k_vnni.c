@@ -8,18 +8,21 @@
  * sub-block; two vectors are packed to int16 (|lane| < 2^15 for both formats) and multiplied
  * by their sub-block scales with vpmaddwd (then vpdpwssd for the second pair), which halves
  * the multiplications against vpmulld. The exact int32 sum is converted and FMA-accumulated
- * by d_w * d_x in a 16-lane accumulator. Q4_K's mins go to lanes of their own: lane 4 + k of
- * a row (12 + k for the second row of a pair) holds m_2k bs_2k + m_2k+1 bs_2k+1 (bs_j the
- * sum of x over sub-block j), accumulated by dmin_w * d_x. The accumulators are reduced once
- * at the end. Every micro-tile does exactly this per output, so any split of rows or tokens
+ * by d_w * d_x in a 16-lane accumulator. Q4_K's mins go to an accumulator shared by the
+ * micro-tile's rows: lane 4i + k holds row i's m_2k bs_2k + m_2k+1 bs_2k+1 (bs_j the sum of x
+ * over sub-block j), accumulated by dmin_w * d_x. The accumulators are reduced once at the
+ * end. Every micro-tile does exactly this per output, so any split of rows or tokens
  * gives the same bits.
  *
  * What the rows of a micro-tile share, per super-block: the token's bytes in the weights'
  * order and its sums; the decoding of the rows' headers (scales, mins, d) as one 64-byte
  * vector, the four rows in its four 128-bit lanes. That sharing, and straight-line code (an
  * earlier version with per-row arrays left GCC a loop through the stack), took the Q4_K GEMV
- * from 16 to ~30 GB/s when the weights sit in L2 (Sapphire Rapids, 2.8 GHz): the decode has
- * to run well above the DRAM bandwidth to hide behind it. */
+ * from 16 to 28 GB/s when the weights sit in L2 (Sapphire Rapids, 2.8 GHz), Q6_K from 22 to
+ * 33: the decode has to run well above the DRAM bandwidth to hide behind it (the ratio to a
+ * plain read went from 0.72 to ~0.84 for Q4_K, 0.77 to ~0.83 for Q6_K). Most of what is left
+ * is the shuffle port (vpshufb, vpackssdw; vpermw takes it twice): a GFNI affine for the high
+ * nibbles would save two instructions of the ~25 per row and block. */
 #include "config.h"
 
 #include <string.h>
@@ -74,8 +77,8 @@ SM_AVX512_INLINE void prep_x_q4_K(const sm_block_q8_K *xb, kx *p)
     p->x3 = join(xb->qs + 160, xb->qs + 224);
     // bs_j = bsums[2j] + bsums[2j + 1] fits int16 (|bs_j| <= 32 * 128), and the low word of
     // its int32 is word 2j of the vector.
-    __m256i s = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)xb->bsums),
-                                  _mm256_set1_epi16(1));
+    __m256i s =
+        _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)xb->bsums), _mm256_set1_epi16(1));
     p->bs = _mm512_permutexvar_epi16(_mm512_loadu_si512(bs_idx), _mm512_castsi256_si512(s));
 }
 
@@ -107,7 +110,8 @@ SM_AVX512_INLINE __m512i lanes4(int nr, const char *p, size_t ws)
 
 /* Q4_K headers, one per 128-bit lane as dwords [d | dmin, a, b, c] (a, b, c the 12 scale
  * bytes), to bytes sc0..sc7 m0..m7 (see sm_q4_K_scale_min), four at a time in dwords:
- * a & 0x3f.., (c & 0x0f..) | (a >> 2 & 0x30..), b & 0x3f.., (c >> 4 & 0x0f..) | (b >> 2 & 0x30..). */
+ * a & 0x3f.., (c & 0x0f..) | (a >> 2 & 0x30..), b & 0x3f.., (c >> 4 & 0x0f..) | (b >> 2 & 0x30..).
+ */
 SM_AVX512_INLINE __m512i q4_K_decode(__m512i h)
 {
     __m512i lo = _mm512_shuffle_epi32(h, (_MM_PERM_ENUM)_MM_SHUFFLE(3, 2, 3, 1)); // a c b c
@@ -116,8 +120,7 @@ SM_AVX512_INLINE __m512i q4_K_decode(__m512i h)
     lo = _mm512_and_si512(lo, _mm512_set4_epi32(0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f));
     hi = _mm512_srli_epi32(hi, 2);
     // (hi & mask) | lo in one instruction: truth table (a & b) | c = 0xea.
-    return _mm512_ternarylogic_epi32(hi, _mm512_set4_epi32(0x30303030, 0, 0x30303030, 0), lo,
-                                     0xea);
+    return _mm512_ternarylogic_epi32(hi, _mm512_set4_epi32(0x30303030, 0, 0x30303030, 0), lo, 0xea);
 }
 
 SM_AVX512_INLINE void prep_h_q4_K(int nr, const char *w, size_t ws, kh *h)
@@ -148,13 +151,23 @@ SM_AVX512_INLINE void prep_h_q6_K(int nr, const char *w, size_t ws, kh *h)
     h->f = _mm256_castps128_ps256(_mm_cvtph_ps(_mm_cvtsi64_si128((long long)d)));
 }
 
-/* Word indexes of the scale vectors of packs(p0, p1) and packs(p2, p3): in 128-bit lane k the
- * first 4 words come from the first vector's lanes 4k .. 4k+3, the last 4 from the second's.
- * Q4_K (words 0-7 of a row: sc0..sc7): vector q0 holds sub-blocks 0 (lanes 0-7) and 2, q1 1
- * and 3, q2 4 and 6, q3 5 and 7. Q6_K (words 0-15: scales): lane l of vector v covers elements
- * 64v + 4l .. + 3, scale 4v + l / 4. The second row of a pair adds 16. */
-static const signed char q4_K_ca[64] = {0, -128, 0, -128, 0, -128, 0, -128, 1, -128, 1, -128, 1, -128, 1, -128, 0, -128, 0, -128, 0, -128, 0, -128, 1, -128, 1, -128, 1, -128, 1, -128, 2, -128, 2, -128, 2, -128, 2, -128, 3, -128, 3, -128, 3, -128, 3, -128, 2, -128, 2, -128, 2, -128, 2, -128, 3, -128, 3, -128, 3, -128, 3, -128};
-static const signed char q4_K_cb[64] = {4, -128, 4, -128, 4, -128, 4, -128, 5, -128, 5, -128, 5, -128, 5, -128, 4, -128, 4, -128, 4, -128, 4, -128, 5, -128, 5, -128, 5, -128, 5, -128, 6, -128, 6, -128, 6, -128, 6, -128, 7, -128, 7, -128, 7, -128, 7, -128, 6, -128, 6, -128, 6, -128, 6, -128, 7, -128, 7, -128, 7, -128, 7, -128};
+/* The scale vectors of packs(p0, p1) and packs(p2, p3): in 128-bit lane k the first 4 words
+ * come from the first vector's lanes 4k .. 4k+3, the last 4 from the second's.
+ * Q4_K: vector q0 holds sub-blocks 0 (lanes 0-7) and 2, q1 1 and 3, q2 4 and 6, q3 5 and 7;
+ * vpshufb controls picking byte j (sc_j) of the row's lane into the low byte of each word,
+ * -128 zeroing the high byte. Q6_K, word indexes into the row's int16 scales: lane l of
+ * vector v covers elements 64v + 4l .. + 3, scale 4v + l / 4; the second row of a pair adds
+ * 16. */
+static const signed char q4_K_ca[64] = {
+    0, -128, 0, -128, 0, -128, 0, -128, 1, -128, 1, -128, 1, -128, 1, -128,
+    0, -128, 0, -128, 0, -128, 0, -128, 1, -128, 1, -128, 1, -128, 1, -128,
+    2, -128, 2, -128, 2, -128, 2, -128, 3, -128, 3, -128, 3, -128, 3, -128,
+    2, -128, 2, -128, 2, -128, 2, -128, 3, -128, 3, -128, 3, -128, 3, -128};
+static const signed char q4_K_cb[64] = {
+    4, -128, 4, -128, 4, -128, 4, -128, 5, -128, 5, -128, 5, -128, 5, -128,
+    4, -128, 4, -128, 4, -128, 4, -128, 5, -128, 5, -128, 5, -128, 5, -128,
+    6, -128, 6, -128, 6, -128, 6, -128, 7, -128, 7, -128, 7, -128, 7, -128,
+    6, -128, 6, -128, 6, -128, 6, -128, 7, -128, 7, -128, 7, -128, 7, -128};
 static const short q6_K_ia[32] = {0, 0, 0, 0, 4, 4, 4, 4, 1, 1, 1, 1, 5, 5, 5, 5,
                                   2, 2, 2, 2, 6, 6, 6, 6, 3, 3, 3, 3, 7, 7, 7, 7};
 static const short q6_K_ib[32] = {8,  8,  8,  8,  12, 12, 12, 12, 9,  9,  9,  9,  13, 13, 13, 13,
@@ -187,12 +200,12 @@ SM_AVX512_INLINE void codes_q6_K(const sm_block_q6_K *b, kq *q)
     __m512i qh0 = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)b->qh));
     __m512i qh1 = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b->qh + 32)));
     // (bits & 0x30) | nibbles in one instruction: truth table (a & b) | c = 0xea.
-    q->q0 = _mm512_ternarylogic_epi32(_mm512_sllv_epi16(qh0, shl), m30,
-                                      _mm512_and_si512(ql0, m0f), 0xea);
+    q->q0 = _mm512_ternarylogic_epi32(_mm512_sllv_epi16(qh0, shl), m30, _mm512_and_si512(ql0, m0f),
+                                      0xea);
     q->q1 = _mm512_ternarylogic_epi32(_mm512_srlv_epi16(qh0, shr), m30,
                                       _mm512_and_si512(_mm512_srli_epi16(ql0, 4), m0f), 0xea);
-    q->q2 = _mm512_ternarylogic_epi32(_mm512_sllv_epi16(qh1, shl), m30,
-                                      _mm512_and_si512(ql1, m0f), 0xea);
+    q->q2 = _mm512_ternarylogic_epi32(_mm512_sllv_epi16(qh1, shl), m30, _mm512_and_si512(ql1, m0f),
+                                      0xea);
     q->q3 = _mm512_ternarylogic_epi32(_mm512_srlv_epi16(qh1, shr), m30,
                                       _mm512_and_si512(_mm512_srli_epi16(ql1, 4), m0f), 0xea);
 }
@@ -298,8 +311,8 @@ SM_AVX512_INLINE void tile(int q6, int nr, int NT, const char *w, size_t ws, con
 #pragma GCC unroll 4
             for (int j = 0; j < NT; j++) {
                 __m512i s = dot(q6, &q, &xk[j], sa, sb);
-                acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s),
-                                            bcast(&fs[j][q6 ? i : 2 * i]), acc[i][j]);
+                acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), bcast(&fs[j][q6 ? i : 2 * i]),
+                                            acc[i][j]);
             }
         }
         if (!q6) {
