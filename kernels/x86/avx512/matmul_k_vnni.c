@@ -25,8 +25,6 @@
  * nibbles would save two instructions of the ~25 per row and block. */
 #include "config.h"
 
-#include <string.h>
-
 #include "kernels/x86/avx512/avx512.h"
 #include "kernels/x86/avx512/simd.h"
 
