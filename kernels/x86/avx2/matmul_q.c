@@ -3,8 +3,9 @@
  * product is exact in integers (maddubs of |w| and x * sign(w), then madd into 8 int32 lanes);
  * the lanes are converted and accumulated with FMA by d_w * d_x into an 8-lane float
  * accumulator, summed by sm_avx2_hsum at the end. Every micro-tile runs exactly these steps
- * per output, so any split of rows or tokens gives the same bits. GEMV takes 2 rows at a time;
- * GEMM unpacks a row's block once and applies it to 8 tokens. */
+ * per output, so any split of rows or tokens gives the same bits. GEMV (gemv_tile) takes 2 rows
+ * at a time with the same integer lanes and float steps, computed more cheaply; GEMM unpacks a
+ * row's block once and applies it to 8 tokens. */
 #include "config.h"
 
 #include "kernels/x86/avx2/avx2.h"
@@ -49,10 +50,6 @@ SM_AVX2_INLINE void tile(int q4, int NR, int NT, const char *w, size_t ws, const
     for (size_t b = 0; b < nb; b++) {
 #pragma GCC unroll 2
         for (int i = 0; i < NR; i++) {
-            // The next micro-tile's row (see x86/avx512/matmul_q_vnni.c); a block is < 64
-            // bytes, so every other block is enough.
-            if (NT == 1 && b % 2 == 0)
-                _mm_prefetch(w + (i + NR) * ws + b * (q4 ? 18 : 34), _MM_HINT_T0);
             float dw;
             __m256i wv = unpack(q4, w + i * ws, b, &dw);
             __m256i aw = _mm256_sign_epi8(wv, wv);
@@ -68,7 +65,81 @@ SM_AVX2_INLINE void tile(int q4, int NR, int NT, const char *w, size_t ws, const
             y[j * ys + i] = sm_avx2_hsum(acc[i][j]);
 }
 
-enum { GEMM_NT = 8, GEMV_NR = 2 };
+enum { GEMM_NT = 8, GEMV_NR = 2, GEMV_NB = 8 };
+
+/* The fp16 scales of c <= 8 blocks 'stride' bytes apart (0 for the missing ones) as floats. */
+SM_AVX2_INLINE __m256 load_d8(const char *p, size_t stride, size_t c)
+{
+    __m128i h = _mm_setzero_si128();
+#pragma GCC unroll 8
+    for (size_t k = 0; k < GEMV_NB; k++)
+        if (k < c)
+            h = _mm_insert_epi16(h, *(const uint16_t *)(p + k * stride), (int)k);
+    return _mm256_cvtph_ps(h);
+}
+
+/* *p in all 8 lanes by a broadcast load, which takes a load port where a broadcast from a
+ * register takes a shuffle port. Hiding the pointer's origin (the empty asm) keeps GCC from
+ * forwarding the stored vector through registers, where it would extract and broadcast. */
+SM_AVX2_INLINE __m256 bcast(const float *p)
+{
+    __asm__("" : "+r"(p));
+    return _mm256_set1_ps(*p);
+}
+
+/* GEMV: rows r.. r+NR (1 or 2), one token. Each output takes exactly tile()'s steps (the same
+ * integer lanes, the same float products d_w * d_x, the same FMAs in the same order), but the
+ * scales are converted and multiplied 8 blocks at a time, and Q4_0's -8 is taken off as
+ * 8 sum(x), shared by the rows, instead of the sign trick: that halved the instructions per
+ * block. */
+SM_AVX2_INLINE void gemv_tile(int q4, int NR, const char *w, size_t ws, const char *x, float *y,
+                              size_t nb)
+{
+    const sm_block_q8_0 *xb = (const sm_block_q8_0 *)x;
+    size_t bsz = q4 ? sizeof(sm_block_q4_0) : sizeof(sm_block_q8_0);
+    const __m256i ones = _mm256_set1_epi16(1), m0f = _mm256_set1_epi8(0xf);
+    __m256 acc[GEMV_NR] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (size_t b0 = 0; b0 < nb; b0 += GEMV_NB) {
+        size_t c = nb - b0 < GEMV_NB ? nb - b0 : GEMV_NB;
+        __m256 dx = load_d8((const char *)&xb[b0].d, sizeof *xb, c);
+        float cs[GEMV_NR][GEMV_NB];
+#pragma GCC unroll 2
+        for (int i = 0; i < NR; i++)
+            _mm256_storeu_ps(cs[i], _mm256_mul_ps(load_d8(w + i * ws + b0 * bsz, bsz, c), dx));
+        for (size_t k = 0; k < c; k++) {
+            size_t b = b0 + k;
+            __m256i xv = _mm256_loadu_si256((const __m256i *)xb[b].qs);
+            __m256i off = _mm256_setzero_si256();
+            if (q4)
+                off = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(8), xv), ones);
+#pragma GCC unroll 2
+            for (int i = 0; i < NR; i++) {
+                // The next micro-tile's row (see x86/avx512/matmul_q_vnni.c); a block is < 64
+                // bytes, so every other block is enough.
+                if (b % 2 == 0)
+                    _mm_prefetch(w + (i + NR) * ws + b * bsz, _MM_HINT_T1);
+                __m256i p32;
+                if (q4) {
+                    const sm_block_q4_0 *blk = (const sm_block_q4_0 *)(w + i * ws) + b;
+                    __m128i q = _mm_loadu_si128((const __m128i *)blk->qs);
+                    __m256i v = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), m0f);
+                    p32 =
+                        _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(v, xv), ones), off);
+                } else {
+                    const sm_block_q8_0 *blk = (const sm_block_q8_0 *)(w + i * ws) + b;
+                    __m256i wv = _mm256_loadu_si256((const __m256i *)blk->qs);
+                    __m256i p16 =
+                        _mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv));
+                    p32 = _mm256_madd_epi16(p16, ones);
+                }
+                acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p32), bcast(&cs[i][k]), acc[i]);
+            }
+        }
+    }
+#pragma GCC unroll 2
+    for (int i = 0; i < NR; i++)
+        y[i] = sm_avx2_hsum(acc[i]);
+}
 
 SM_AVX2_INLINE void matmul(int q4, const void *w, size_t ws, const void *x, size_t xs, float *y,
                            size_t ys, size_t n_in, size_t r0, size_t r1, size_t t0, size_t t1)
@@ -81,9 +152,9 @@ SM_AVX2_INLINE void matmul(int q4, const void *w, size_t ws, const void *x, size
     for (; t < t1; t++) {
         size_t r = r0;
         for (; r + GEMV_NR <= r1; r += GEMV_NR)
-            tile(q4, GEMV_NR, 1, W + r * ws, ws, X + t * xs, xs, y + t * ys + r, ys, nb);
+            gemv_tile(q4, GEMV_NR, W + r * ws, ws, X + t * xs, y + t * ys + r, nb);
         for (; r < r1; r++)
-            tile(q4, 1, 1, W + r * ws, ws, X + t * xs, xs, y + t * ys + r, ys, nb);
+            gemv_tile(q4, 1, W + r * ws, ws, X + t * xs, y + t * ys + r, nb);
     }
 }
 

@@ -147,12 +147,14 @@ SM_AVX512_INLINE void quad(int q4, int NR, int NT, const char *w, size_t ws, con
         // computes. With the hardware prefetcher alone the Q4_0 GEMV read 55% of the read
         // bandwidth from DRAM while the same loop ran at 22 GB/s from L1; prefetching within
         // the row helped less and erratically (neighbouring rows were in flight already).
+        // Into L2 (T1) rather than L1: 0.82 -> 0.86 of the read bandwidth for Q4_0, 0.88 ->
+        // 0.94 for Q8_0 (1 thread), as for the K-quants.
         const char *next =
             w + (i + NR) * ws + b * (q4 ? sizeof(sm_block_q4_0) : sizeof(sm_block_q8_0));
-        _mm_prefetch(next, _MM_HINT_T0);
-        _mm_prefetch(next + 64, _MM_HINT_T0);
+        _mm_prefetch(next, _MM_HINT_T1);
+        _mm_prefetch(next + 64, _MM_HINT_T1);
         if (!q4)
-            _mm_prefetch(next + 128, _MM_HINT_T0);
+            _mm_prefetch(next + 128, _MM_HINT_T1);
         wquad wq;
         prep_w(q4, w + i * ws, b, c, &wq);
 #pragma GCC unroll 4
