@@ -77,16 +77,33 @@ static void futex_wait(sm_sched *s, uint32_t expected, const struct timespec *ti
 }
 
 /* Starts a new epoch with @p n_pieces root pieces and wakes parked workers. Only one thread
- * publishes at a time (root_lock, or a stopping sched). Returns the new epoch. */
-static uint64_t publish(sm_sched *s, unsigned n_pieces)
+ * publishes at a time (root_lock, or a stopping sched). Returns the new epoch.
+ *
+ * @p strong orders the store before the load of n_sleeping (a seq_cst store: an xchg, which
+ * waits until this core owns the region line, polled by every idle worker: about one line
+ * transfer, 150 of the 350 ns from a root region's call to its first chunk, measured with
+ * the time-stamp counter). Without it, a worker that parks just as the region is published
+ * can miss the wake-up: the kernel's futex check still sees the old epoch if the store has not
+ * left this core's store buffer. A root region then only loses that worker until the next
+ * publish, which sees it (worker 0 runs an unclaimed piece after SM_CLAIM_PATIENCE_NS, and a
+ * region parks in-region sleepers for at most SM_PARK_IN_REGION_NS); stopping the sched must
+ * never lose it, so it publishes strongly. */
+static uint64_t publish(sm_sched *s, unsigned n_pieces, bool strong)
 {
     uint64_t e = region_epoch(atomic_load_explicit(&s->region, memory_order_relaxed) + 1);
-    /* seq_cst, for two partners. As a release it publishes root_job and the range, written
-     * just before; pairs with the acquire load of region in sm_worker_loop. As a seq_cst
-     * store followed by the seq_cst load of n_sleeping, it is one half of a Dekker pair with
-     * park(), which raises n_sleeping and then reads region: either the sleeper sees the new
-     * epoch and stays up, or the load below sees the sleeper and wakes it. */
-    atomic_store_explicit(&s->region, (uint64_t)n_pieces << 48 | e, memory_order_seq_cst);
+    uint64_t word = (uint64_t)n_pieces << 48 | e;
+    if (strong) {
+        /* seq_cst, for two partners. As a release it publishes root_job and the range,
+         * written just before; pairs with the acquire load of region in sm_worker_loop. As a
+         * seq_cst store followed by the seq_cst load of n_sleeping, it is one half of a Dekker
+         * pair with park(), which raises n_sleeping and then reads region: either the sleeper
+         * sees the new epoch and stays up, or the load below sees the sleeper and wakes it. */
+        atomic_store_explicit(&s->region, word, memory_order_seq_cst);
+    } else {
+        /* release: publishes root_job and the range; pairs with the acquire load of region in
+         * sm_worker_loop. Not ordered before the load below (see above). */
+        atomic_store_explicit(&s->region, word, memory_order_release);
+    }
     if (atomic_load_explicit(&s->n_sleeping, memory_order_seq_cst) > 0)
         syscall(SYS_futex, futex_word(s), FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
     return e;
@@ -94,7 +111,7 @@ static uint64_t publish(sm_sched *s, unsigned n_pieces)
 
 void sm_sched_wake(sm_sched *s)
 {
-    publish(s, 0);
+    publish(s, 0, true);
 }
 
 static void range_task(void *arg, int worker);
@@ -406,7 +423,7 @@ void sm_parallel_for(sm_sched *s, size_t begin, size_t end, size_t grain, sm_ran
         s->root_job = job;
         s->root_begin = begin;
         s->root_end = end;
-        uint64_t e = publish(s, n_pieces);
+        uint64_t e = publish(s, n_pieces, false);
         size_t b0, e0;
         piece_bounds(s, n_pieces, 0, &b0, &e0);
         int64_t t0 = now_ns();
@@ -432,7 +449,7 @@ void sm_task_group_open_root(sm_task_group *g, sm_sched *s)
     g->s = s;
     g->w = s->w[0];
     g->root = 1;
-    publish(s, 0); /* idle workers come and steal; parked ones wake */
+    publish(s, 0, false); /* idle workers come and steal; parked ones wake */
 }
 
 void sm_task_group_close_root(sm_task_group *g)
