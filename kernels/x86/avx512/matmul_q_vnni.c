@@ -1,25 +1,28 @@
 /* SPDX-License-Identifier: MIT */
-/* avx512/matmul_q_vnni.c: Q8_0 and Q4_0 weights times Q8_0 activations with AVX512_VNNI, four
- * blocks ("a quad", 128 elements) at a time.
+/* avx512/matmul_q_vnni.c: Q8_0 and Q4_0 weights times Q8_0 activations with AVX512_VNNI, 16
+ * rows per vector: each of the 16 int32 lanes is one output row.
  *
- * vpdpbusd multiplies unsigned by signed bytes, so one side is offset and the offset removed
- * exactly in int32 by starting the accumulation from its negated sum, which depends on the
- * token only and is computed once per quad and token:
- * - Q4_0: the codes n = w + 8 are unsigned: <n, x> - 8 sum(x);
- * - Q8_0: w + 128 is unsigned: <w + 128, x> - 128 sum(x).
- * Each int32 lane then holds the exact dot product of fixed elements; it is converted and
- * FMA-accumulated by d_w * d_x into a 16-lane accumulator, reduced at the end by
- * sm_avx512_hsum or its 4-wide twin (same pairings). Every micro-tile does exactly that per
- * output, so any split of rows or tokens gives the same bits. A last partial quad runs with
- * zero activations and scales in its missing blocks (adding exact zeros).
+ * Layout. For each block, the 16 rows' 32 codes are transposed in registers so that vector g
+ * holds codes 4g..4g+3 of all 16 rows; a token's 4 codes 4g..4g+3 are broadcast from memory
+ * (vpdpbusd's embedded broadcast), and 8 vpdpbusd give every row's exact block dot product.
+ * Then one conversion, one multiply (d_w of the 16 rows times d_x) and one FMA per block and
+ * token serve 16 rows. The earlier layout (lanes = parts of one row's blocks) spent a
+ * conversion, a permute and an FMA per 64 bytes of each row and token, and ran Q8_0 prompts
+ * at 70 GFLOP/s (sm-bench --profile, 15M LLaMA shape, pp128, one thread). The transpose is
+ * done once per block of 16 rows and shared by all the tokens of the tile.
  *
- * Why quads: on AVX-512 cores only ports 0 and 5 run 512-bit vector uops, and a first version
- * working on block pairs spent ~21 of them per pair and row (10 cycles: 4.7 GB/s for Q4_0 at
- * 2.3 GHz, 8 GB/s even from L1). Quads share one scale vector between their two halves (Q4_0)
- * and build it with one conversion for 4 blocks; the token's work is shared by 8 rows. */
+ * vpdpbusd multiplies unsigned by signed bytes: the activations are made unsigned (x + 128,
+ * a sign-bit flip, once per block and token), and the product's excess 128 * sum(w) is
+ * removed exactly by starting each row's int32 sum from -128 * sum(w), computed with the
+ * transpose. Q4_0 codes n become w = n - 8 when unpacked.
+ *
+ * Arithmetic, the same in every path (any row or token split, 1 token or many): for each
+ * output, acc = 0; for each block b in order, acc = fma(float(I_b), d_w[b] * d_x[b], acc),
+ * with I_b the exact integer dot product of the block and the product rounded to float. */
 #include "config.h"
 
 #include "kernels/x86/avx512/avx512.h"
+#include <stddef.h>
 #include <string.h>
 
 #include "kernels/x86/avx512/simd.h"
@@ -32,187 +35,331 @@
 #pragma GCC target("avx512vnni")
 #endif
 
-/* A token's quad. Q4_0: a = the low halves of the 4 blocks [x0 0..15, x1 0..15, x2 .., x3 ..],
- * b = their high halves (the nibble order of the weights); Q8_0: a = [x0 | x1], b = [x2 | x3]. */
-typedef struct xquad {
-    __m512i a, b;
-    __m512i neg_a, neg_b; /* negated offset sums (Q4_0 uses neg_a for both halves) */
-    __m128 d;             /* d_x of the 4 blocks */
-} xquad;
+enum {
+    ROWS = 16,  /* rows per vector */
+    CHUNK = 8,  /* blocks transposed at a time (5 KiB of packed weights) */
+    TOKENS = 16 /* tokens per pass over a row group: their accumulators stay in registers */
+};
 
-/* A row's quad: Q4_0 a/b = low/high nibbles of the 4 blocks; Q8_0 a/b = w + 128 of blocks
- * 0-1 / 2-3. */
-typedef struct wquad {
-    __m512i a, b;
-    __m128 d; /* d_w of the 4 blocks */
-} wquad;
+/* A block of 16 rows, transposed. */
+typedef struct wblock {
+    __m512i g[8]; /* g[k] lane i: codes 4k..4k+3 of row i, as signed bytes */
+    __m512i bias; /* lane i: -128 * sum of row i's codes */
+    __m512 d;     /* lane i: d_w of row i (0 for missing rows) */
+} wblock;
 
-/* 4 fp16 scales 'stride' bytes apart (missing blocks: 0) as 4 floats. */
-SM_AVX512_INLINE __m128 load_d4(const char *p, size_t stride, int c)
+/* A token's block: codes + 128 as 8 dwords to broadcast, and its scale. */
+typedef struct xblock {
+    uint32_t u[8];
+    float d;
+} xblock;
+
+SM_AVX512_INLINE __m128i load_row16(const char *p, size_t ws, int i, int nr)
 {
-    uint64_t bits = 0;
-    for (int k = 0; k < 4; k++) {
-        if (k < c) {
-            uint16_t h;
-            memcpy(&h, p + (size_t)k * stride, 2);
-            bits |= (uint64_t)h << (16 * k);
+    return i < nr ? _mm_loadu_si128((const __m128i *)(const void *)(p + (size_t)i * ws))
+                  : _mm_setzero_si128();
+}
+
+/* 16 bytes (4 dwords) at p + i * ws for rows i < nr (zeros beyond), transposed: out[k] lane i
+ * is dword k of row i. */
+SM_AVX512_INLINE void transpose16x4(const char *p, size_t ws, int nr, __m512i out[4])
+{
+    __m512i z[4];
+    for (int i = 0; i < 4; i++) {
+        // 128-bit lane k of z[i] holds row i + 4k.
+        z[i] = _mm512_castsi128_si512(load_row16(p, ws, i, nr));
+        z[i] = _mm512_inserti32x4(z[i], load_row16(p, ws, i + 4, nr), 1);
+        z[i] = _mm512_inserti32x4(z[i], load_row16(p, ws, i + 8, nr), 2);
+        z[i] = _mm512_inserti32x4(z[i], load_row16(p, ws, i + 12, nr), 3);
+    }
+    // A 4x4 dword transpose within each 128-bit lane: lane k then holds rows 4k..4k+3.
+    __m512i t0 = _mm512_unpacklo_epi32(z[0], z[1]), t1 = _mm512_unpackhi_epi32(z[0], z[1]);
+    __m512i t2 = _mm512_unpacklo_epi32(z[2], z[3]), t3 = _mm512_unpackhi_epi32(z[2], z[3]);
+    out[0] = _mm512_unpacklo_epi64(t0, t2);
+    out[1] = _mm512_unpackhi_epi64(t0, t2);
+    out[2] = _mm512_unpacklo_epi64(t1, t3);
+    out[3] = _mm512_unpackhi_epi64(t1, t3);
+}
+
+/* Offsets of 16 rows, the missing ones (i >= nr) on the last present row, so every load stays
+ * inside the matrix; their results are masked off at the store. */
+SM_AVX512_INLINE __m512i row_offsets(size_t ws, int nr)
+{
+    __m512i i =
+        _mm512_min_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         _mm512_set1_epi32(nr - 1));
+    return _mm512_mullo_epi32(i, _mm512_set1_epi32((int)ws));
+}
+
+/* The fp16 scales at blk + i * ws (the block header) of 16 rows, as floats; rows i >= nr get
+ * 0. A gather: 16 scalar loads into an array read back as a vector stalled on store
+ * forwarding. The 4 bytes read from each header stay within its block. */
+SM_AVX512_INLINE __m512 gather_d(const char *blk, size_t ws, int nr)
+{
+    __m512i v = _mm512_i32gather_epi32(row_offsets(ws, nr), (const void *)blk, 1);
+    __mmask16 m = (__mmask16)(nr >= ROWS ? 0xffff : (1u << nr) - 1);
+    return _mm512_maskz_mov_ps(m, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(v)));
+}
+
+/* Block b of rows w .. w + nr (nr <= 16), transposed into *p. */
+SM_AVX512_INLINE void pack_w(int q4, const char *w, size_t ws, int nr, size_t b, wblock *p)
+{
+    if (q4) {
+        const char *blk = w + b * sizeof(sm_block_q4_0);
+        __m512i raw[4], m = _mm512_set1_epi8(0xf), eight = _mm512_set1_epi8(8);
+        transpose16x4(blk + offsetof(sm_block_q4_0, qs), ws, nr, raw);
+        // Byte j of a Q4_0 block holds code j (low nibble) and code j + 16 (high nibble).
+        for (int k = 0; k < 4; k++) {
+            p->g[k] = _mm512_sub_epi8(_mm512_and_si512(raw[k], m), eight);
+            p->g[k + 4] = _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(raw[k], 4), m), eight);
         }
-    }
-    return _mm_cvtph_ps(_mm_cvtsi64_si128((long long)bits));
-}
-
-/* 32 bytes of block k's codes, or zeros when k >= c. */
-SM_AVX512_INLINE __m256i load32(const int8_t *p, int k, int c)
-{
-    return k < c ? _mm256_loadu_si256((const __m256i *)p) : _mm256_setzero_si256();
-}
-
-SM_AVX512_INLINE __m128i load16(const uint8_t *p, int k, int c)
-{
-    return k < c ? _mm_loadu_si128((const __m128i *)p) : _mm_setzero_si128();
-}
-
-SM_AVX512_INLINE __m512i join(__m256i lo, __m256i hi)
-{
-    return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-}
-
-SM_AVX512_INLINE void prep_x(int q4, const sm_block_q8_0 *xb, int c, xquad *p)
-{
-    __m512i A = join(load32(xb[0].qs, 0, c), load32(xb[1].qs, 1, c));
-    __m512i B = join(load32(xb[2].qs, 2, c), load32(xb[3].qs, 3, c));
-    p->d = load_d4((const char *)&xb[0].d, sizeof *xb, c);
-    __m512i zero = _mm512_setzero_si512();
-    if (q4) {
-        p->a = _mm512_shuffle_i64x2(A, B, 0x88); // 128-bit lanes A0 A2 B0 B2
-        p->b = _mm512_shuffle_i64x2(A, B, 0xdd); // A1 A3 B1 B3
-        __m512i s = _mm512_dpbusd_epi32(zero, _mm512_set1_epi8(8), p->a);
-        p->neg_a = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(s, _mm512_set1_epi8(8), p->b));
+        p->d = gather_d(blk, ws, nr);
     } else {
-        p->a = A;
-        p->b = B;
-        __m512i k128 = _mm512_set1_epi8((char)0x80);
-        p->neg_a = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, k128, A));
-        p->neg_b = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, k128, B));
+        const char *blk = w + b * sizeof(sm_block_q8_0);
+        transpose16x4(blk + offsetof(sm_block_q8_0, qs), ws, nr, p->g);
+        transpose16x4(blk + offsetof(sm_block_q8_0, qs) + 16, ws, nr, p->g + 4);
+        p->d = gather_d(blk, ws, nr);
     }
+    __m512i ones = _mm512_set1_epi8(1), s = _mm512_setzero_si512();
+    for (int k = 0; k < 8; k++)
+        s = _mm512_dpbusd_epi32(s, ones, p->g[k]);
+    p->bias = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(s, 7));
 }
 
-SM_AVX512_INLINE void prep_w(int q4, const char *row, size_t b, int c, wquad *p)
+SM_AVX512_INLINE void pack_x(const sm_block_q8_0 *xb, xblock *p)
 {
-    if (q4) {
-        const sm_block_q4_0 *blk = (const sm_block_q4_0 *)row + b;
-        __m256i lo = _mm256_set_m128i(load16(blk[1].qs, 1, c), load16(blk[0].qs, 0, c));
-        __m256i hi = _mm256_set_m128i(load16(blk[3].qs, 3, c), load16(blk[2].qs, 2, c));
-        __m512i v = join(lo, hi), m = _mm512_set1_epi8(0xf);
-        p->a = _mm512_and_si512(v, m);
-        p->b = _mm512_and_si512(_mm512_srli_epi16(v, 4), m);
-        p->d = load_d4((const char *)&blk[0].d, sizeof *blk, c);
-    } else {
-        const sm_block_q8_0 *blk = (const sm_block_q8_0 *)row + b;
-        __m512i k128 = _mm512_set1_epi8((char)0x80);
-        p->a = _mm512_xor_si512(join(load32(blk[0].qs, 0, c), load32(blk[1].qs, 1, c)), k128);
-        p->b = _mm512_xor_si512(join(load32(blk[2].qs, 2, c), load32(blk[3].qs, 3, c)), k128);
-        p->d = load_d4((const char *)&blk[0].d, sizeof *blk, c);
-    }
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)xb->qs);
+    _mm256_storeu_si256((__m256i *)(void *)p->u, _mm256_xor_si256(v, _mm256_set1_epi8(-128)));
+    p->d = _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(xb->d)));
 }
 
-SM_AVX512_INLINE __m512 step(int q4, __m512 acc, const wquad *w, const xquad *x)
+/* acc[j] += one block for tokens j < NT (a constant at each call). Each token's 8 products
+ * form two chains of 4, so NT tokens keep 2 * NT vpdpbusd in flight. */
+SM_AVX512_INLINE void block_tokens(int NT, const wblock *w, const xblock *x, size_t xstep,
+                                   __m512 *acc)
 {
-    __m512 d = _mm512_castps128_ps512(_mm_mul_ps(w->d, x->d));
-    if (q4) { // lanes 4k .. 4k+3 belong to block k
-        __m512i p = _mm512_dpbusd_epi32(x->neg_a, w->a, x->a);
-        p = _mm512_dpbusd_epi32(p, w->b, x->b);
-        __m512i idx = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-        return _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_permutexvar_ps(idx, d), acc);
-    }
-    __m512i pa = _mm512_dpbusd_epi32(x->neg_a, w->a, x->a);
-    __m512i pb = _mm512_dpbusd_epi32(x->neg_b, w->b, x->b);
-    __m512i ia = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-    __m512i ib = _mm512_setr_epi32(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(pa), _mm512_permutexvar_ps(ia, d), acc);
-    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(pb), _mm512_permutexvar_ps(ib, d), acc);
-}
-
-/* One quad (c blocks) of rows r.. r+NR by tokens t.. t+NT. */
-SM_AVX512_INLINE void quad(int q4, int NR, int NT, const char *w, size_t ws, const char *x,
-                           size_t xs, size_t b, int c, __m512 acc[8][4])
-{
-    xquad xq[4];
-#pragma GCC unroll 4
-    for (int j = 0; j < NT; j++)
-        prep_x(q4, (const sm_block_q8_0 *)(x + j * xs) + b, c, &xq[j]);
-#pragma GCC unroll 8
-    for (int i = 0; i < NR; i++) {
-        // The same quad of the next micro-tile's row: its lines arrive while this micro-tile
-        // computes. With the hardware prefetcher alone the Q4_0 GEMV read 55% of the read
-        // bandwidth from DRAM while the same loop ran at 22 GB/s from L1; prefetching within
-        // the row helped less and erratically (neighbouring rows were in flight already).
-        // Into L2 (T1) rather than L1: 0.82 -> 0.86 of the read bandwidth for Q4_0, 0.88 ->
-        // 0.94 for Q8_0 (1 thread), as for the K-quants.
-        const char *next =
-            w + (i + NR) * ws + b * (q4 ? sizeof(sm_block_q4_0) : sizeof(sm_block_q8_0));
-        _mm_prefetch(next, _MM_HINT_T1);
-        _mm_prefetch(next + 64, _MM_HINT_T1);
-        if (!q4)
-            _mm_prefetch(next + 128, _MM_HINT_T1);
-        wquad wq;
-        prep_w(q4, w + i * ws, b, c, &wq);
-#pragma GCC unroll 4
-        for (int j = 0; j < NT; j++)
-            acc[i][j] = step(q4, acc[i][j], &wq, &xq[j]);
-    }
-}
-
-/* Rows r.. r+NR (1, 4 or 8) by tokens t.. t+NT (constants at each call). */
-SM_AVX512_INLINE void tile(int q4, int NR, int NT, const char *w, size_t ws, const char *x,
-                           size_t xs, float *y, size_t ys, size_t nb)
-{
-    __m512 acc[8][4];
-#pragma GCC unroll 8
-    for (int i = 0; i < NR; i++)
-#pragma GCC unroll 4
-        for (int j = 0; j < NT; j++)
-            acc[i][j] = _mm512_setzero_ps();
-    size_t b = 0;
-    for (; b + 4 <= nb; b += 4)
-        quad(q4, NR, NT, w, ws, x, xs, b, 4, acc);
-    if (b < nb)
-        quad(q4, NR, NT, w, ws, x, xs, b, (int)(nb - b), acc);
+    __m512i s0[4], s1[4];
 #pragma GCC unroll 4
     for (int j = 0; j < NT; j++) {
-        if (NR == 1) {
-            y[j * ys] = sm_avx512_hsum(acc[0][j]);
-            continue;
+        s0[j] = w->bias;
+        s1[j] = _mm512_setzero_si512();
+    }
+#pragma GCC unroll 4
+    for (int k = 0; k < 8; k += 2) {
+#pragma GCC unroll 4
+        for (int j = 0; j < NT; j++) {
+            const xblock *xj = x + j * xstep;
+            s0[j] = _mm512_dpbusd_epi32(s0[j], _mm512_set1_epi32((int)xj->u[k]), w->g[k]);
+            s1[j] = _mm512_dpbusd_epi32(s1[j], _mm512_set1_epi32((int)xj->u[k + 1]), w->g[k + 1]);
         }
-#pragma GCC unroll 2
-        for (int g = 0; g < NR; g += 4)
-            _mm_storeu_ps(y + j * ys + g,
-                          sm_avx512_hsum4(acc[g][j], acc[g + 1][j], acc[g + 2][j], acc[g + 3][j]));
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < NT; j++) {
+        __m512 sc = _mm512_mul_ps(w->d, _mm512_set1_ps(x[j * xstep].d));
+        __m512 v = _mm512_cvtepi32_ps(_mm512_add_epi32(s0[j], s1[j]));
+        acc[j] = _mm512_fmadd_ps(v, sc, acc[j]);
     }
 }
 
-enum { GEMV_NR = 8, GEMM_NR = 4, GEMM_NT = 4 };
+/* Tokens [0, nt) of a row group over one chunk of cb blocks: xs[j * CHUNK + b] is token j's
+ * block b. */
+SM_AVX512_INLINE void chunk_tokens(const wblock *w, int cb, const xblock *xs, int nt, __m512 *acc)
+{
+    int j = 0;
+    for (; j + 4 <= nt; j += 4)
+        for (int b = 0; b < cb; b++)
+            block_tokens(4, &w[b], xs + j * CHUNK + b, CHUNK, acc + j);
+    switch (nt - j) {
+    case 3:
+        for (int b = 0; b < cb; b++)
+            block_tokens(3, &w[b], xs + j * CHUNK + b, CHUNK, acc + j);
+        break;
+    case 2:
+        for (int b = 0; b < cb; b++)
+            block_tokens(2, &w[b], xs + j * CHUNK + b, CHUNK, acc + j);
+        break;
+    case 1:
+        for (int b = 0; b < cb; b++)
+            block_tokens(1, &w[b], xs + j * CHUNK + b, CHUNK, acc + j);
+        break;
+    default:
+        break;
+    }
+}
 
-SM_AVX512_INLINE void matmul(int q4, const void *w, size_t ws, const void *x, size_t xs, float *y,
-                             size_t ys, size_t n_in, size_t r0, size_t r1, size_t t0, size_t t1)
+/* ---- one token: row-major products, reduced into rows-in-lanes --------------------------- */
+
+/* One row's two blocks b, b + 1 as 64 unsigned bytes in element order (Q8_0: w + 128; Q4_0:
+ * the codes n = w + 8), matching a token's two blocks side by side. */
+SM_AVX512_INLINE __m512i row_pair(int q4, const char *row, size_t b)
+{
+    if (q4) {
+        const sm_block_q4_0 *blk = (const sm_block_q4_0 *)(const void *)row + b;
+        __m256i v = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(const void *)blk[1].qs),
+                                     _mm_loadu_si128((const __m128i *)(const void *)blk[0].qs));
+        // [q0 | q1 | q0 >> 4 | q1 >> 4] -> [lo0 | hi0 | lo1 | hi1]: codes 0-15, 16-31 of each.
+        __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1);
+        z = _mm512_shuffle_i64x2(z, z, 0xd8);
+        return _mm512_and_si512(z, _mm512_set1_epi8(0xf));
+    }
+    const sm_block_q8_0 *blk = (const sm_block_q8_0 *)(const void *)row + b;
+    __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)blk[0].qs);
+    __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)blk[1].qs);
+    return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1),
+                            _mm512_set1_epi8(-128));
+}
+
+/* Sums lane pairs of a and b: lanes 0-7 = a's pairs, 8-15 = b's pairs. */
+SM_AVX512_INLINE __m512i pair_sum(__m512i a, __m512i b)
+{
+    const __m512i even =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    return _mm512_add_epi32(_mm512_permutex2var_epi32(a, even, b),
+                            _mm512_permutex2var_epi32(a, odd, b));
+}
+
+/* Blocks b, b + 1 (c = 2, or c = 1 for a last single block) of rows w .. w + nr for one
+ * token: each row's 8-lane partial sums per block, reduced by three pair_sum levels to the
+ * rows' exact dot products, rows in lanes (block b in *i0, b + 1 in *i1), before the
+ * activation offset is removed. */
+SM_AVX512_INLINE void gemv_pair(int q4, const char *w, size_t ws, int nr, size_t b, __m512i xv,
+                                __m512i *i0, __m512i *i1)
+{
+    __m512i p[16];
+    for (int i = 0; i < ROWS; i++) {
+        const char *row = w + (size_t)(i < nr ? i : nr - 1) * ws;
+        p[i] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), row_pair(q4, row, b), xv);
+    }
+    for (int i = 0; i < 8; i++) // rows 2i, 2i + 1: 4 lanes per block each
+        p[i] = pair_sum(p[2 * i], p[2 * i + 1]);
+    for (int i = 0; i < 4; i++) // rows 4i .. 4i + 3: 2 lanes per block each
+        p[i] = pair_sum(p[2 * i], p[2 * i + 1]);
+    for (int i = 0; i < 2; i++) // rows 8i .. 8i + 7: lane 2r + k is row r, block b + k
+        p[i] = pair_sum(p[2 * i], p[2 * i + 1]);
+    const __m512i even =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    *i0 = _mm512_permutex2var_epi32(p[0], even, p[1]);
+    *i1 = _mm512_permutex2var_epi32(p[0], _mm512_add_epi32(even, _mm512_set1_epi32(1)), p[1]);
+}
+
+/* The one block of a row that has only one (n_in = 32): no second block to read. */
+SM_AVX512_INLINE void gemv_one(int q4, const char *w, size_t ws, int nr, __m512i xv, __m512i *i0)
+{
+    __m512i v[16];
+    for (int i = 0; i < ROWS; i++) {
+        const char *row = w + (size_t)(i < nr ? i : nr - 1) * ws;
+        __m512i wv;
+        if (q4) {
+            __m128i q = _mm_loadu_si128((const __m128i *)(const void *)(row + 2));
+            __m256i u = _mm256_set_m128i(_mm_srli_epi16(q, 4), q);
+            wv = _mm512_castsi256_si512(_mm256_and_si256(u, _mm256_set1_epi8(0xf)));
+        } else {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(row + 2));
+            wv = _mm512_castsi256_si512(_mm256_xor_si256(q, _mm256_set1_epi8(-128)));
+        }
+        // Upper half: zero activations (xv's), whatever wv holds there.
+        v[i] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, xv);
+    }
+    for (int i = 0; i < 8; i++)
+        v[i] = pair_sum(v[2 * i], v[2 * i + 1]);
+    for (int i = 0; i < 4; i++)
+        v[i] = pair_sum(v[2 * i], v[2 * i + 1]);
+    for (int i = 0; i < 2; i++)
+        v[i] = pair_sum(v[2 * i], v[2 * i + 1]);
+    const __m512i even =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    *i0 = _mm512_permutex2var_epi32(v[0], even, v[1]);
+}
+
+/* The sum of a block's 32 signed codes: through the unsigned sum of x + 128. */
+SM_AVX512_INLINE int block_sum(const int8_t *qs)
+{
+    __m256i u = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)qs),
+                                 _mm256_set1_epi8(-128));
+    __m256i s = _mm256_sad_epu8(u, _mm256_setzero_si256());
+    __m128i t = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    t = _mm_add_epi64(t, _mm_unpackhi_epi64(t, t));
+    return (int)_mm_cvtsi128_si64(t) - 32 * 128;
+}
+
+/* Rows [r, r + nr) for one token x (nb blocks). */
+SM_AVX512_INLINE void gemv16(int q4, const char *w, size_t ws, int nr, const sm_block_q8_0 *x,
+                             size_t nb, float *y)
+{
+    __m512 acc = _mm512_setzero_ps();
+    int off = q4 ? 8 : 128; // the unsigned weights' offset, removed as -off * sum(x)
+    size_t bsz = q4 ? sizeof(sm_block_q4_0) : sizeof(sm_block_q8_0);
+    for (size_t b = 0; b < nb; b += 2) {
+        int c = nb - b >= 2 ? 2 : 1;
+        __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)x[b].qs);
+        __m256i x1 = c == 2 ? _mm256_loadu_si256((const __m256i *)(const void *)x[b + 1].qs)
+                            : _mm256_setzero_si256();
+        __m512i xv = _mm512_inserti64x4(_mm512_castsi256_si512(x0), x1, 1);
+        __m512i i0 = _mm512_setzero_si512(), i1 = i0;
+        // A single last block (odd nb > 1) reads its row's previous block as the pair's first
+        // (inside the matrix, unlike a block past the row's end) against zero activations.
+        size_t pb = b;
+        int take = 0;
+        if (c == 1 && b > 0) {
+            pb = b - 1;
+            take = 1;
+            xv = _mm512_inserti64x4(_mm512_setzero_si512(), x0, 1);
+        }
+        if (c == 1 && b == 0)
+            gemv_one(q4, w, ws, nr, xv, &i0);
+        else
+            gemv_pair(q4, w, ws, nr, pb, xv, &i0, &i1);
+        for (int k = 0; k < c; k++) {
+            size_t bk = b + (size_t)k;
+            __m512i ik = k == 0 && !take ? i0 : i1;
+            ik = _mm512_sub_epi32(ik, _mm512_set1_epi32(off * block_sum(x[bk].qs)));
+            float dx = _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(x[bk].d)));
+            __m512 sc = _mm512_mul_ps(gather_d(w + bk * bsz, ws, nr), _mm512_set1_ps(dx));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ik), sc, acc);
+        }
+    }
+    __mmask16 m = (__mmask16)(nr == ROWS ? 0xffff : (1u << nr) - 1);
+    _mm512_mask_storeu_ps(y, m, acc);
+}
+
+static void matmul(int q4, const void *w, size_t ws, const void *x, size_t xs, float *y, size_t ys,
+                   size_t n_in, size_t r0, size_t r1, size_t t0, size_t t1)
 {
     const char *W = w, *X = x;
-    size_t nb = n_in / 32, t = t0;
-    for (; t + GEMM_NT <= t1; t += GEMM_NT) {
-        size_t r = r0;
-        for (; r + GEMM_NR <= r1; r += GEMM_NR)
-            tile(q4, GEMM_NR, GEMM_NT, W + r * ws, ws, X + t * xs, xs, y + t * ys + r, ys, nb);
-        for (; r < r1; r++)
-            tile(q4, 1, GEMM_NT, W + r * ws, ws, X + t * xs, xs, y + t * ys + r, ys, nb);
+    size_t nb = n_in / 32;
+    wblock pk[CHUNK];
+    xblock xp[TOKENS * CHUNK];
+    if (t1 - t0 == 1) {
+        const sm_block_q8_0 *xb = (const sm_block_q8_0 *)(const void *)(X + t0 * xs);
+        for (size_t r = r0; r < r1; r += ROWS)
+            gemv16(q4, W + r * ws, ws, (int)(r1 - r < ROWS ? r1 - r : ROWS), xb, nb,
+                   y + t0 * ys + r);
+        return;
     }
-    for (; t < t1; t++) {
-        size_t r = r0;
-        for (; r + GEMV_NR <= r1; r += GEMV_NR)
-            tile(q4, GEMV_NR, 1, W + r * ws, ws, X + t * xs, xs, y + t * ys + r, ys, nb);
-        for (; r + 4 <= r1; r += 4)
-            tile(q4, 4, 1, W + r * ws, ws, X + t * xs, xs, y + t * ys + r, ys, nb);
-        for (; r < r1; r++)
-            tile(q4, 1, 1, W + r * ws, ws, X + t * xs, xs, y + t * ys + r, ys, nb);
+    for (size_t tc = t0; tc < t1; tc += TOKENS) {
+        int nt = (int)(t1 - tc < TOKENS ? t1 - tc : TOKENS);
+        for (size_t r = r0; r < r1; r += ROWS) {
+            int nr = (int)(r1 - r < ROWS ? r1 - r : ROWS);
+            __m512 acc[TOKENS];
+            for (int j = 0; j < nt; j++)
+                acc[j] = _mm512_setzero_ps();
+            for (size_t bc = 0; bc < nb; bc += CHUNK) {
+                int cb = (int)(nb - bc < CHUNK ? nb - bc : CHUNK);
+                for (int b = 0; b < cb; b++)
+                    pack_w(q4, W + r * ws, ws, nr, bc + (size_t)b, &pk[b]);
+                for (int j = 0; j < nt; j++) {
+                    const sm_block_q8_0 *xb =
+                        (const sm_block_q8_0 *)(const void *)(X + (tc + (size_t)j) * xs) + bc;
+                    for (int b = 0; b < cb; b++)
+                        pack_x(xb + b, &xp[j * CHUNK + b]);
+                }
+                chunk_tokens(pk, cb, xp, nt, acc);
+            }
+            __mmask16 m = (__mmask16)(nr == ROWS ? 0xffff : (1u << nr) - 1);
+            for (int j = 0; j < nt; j++)
+                _mm512_mask_storeu_ps(y + (tc + (size_t)j) * ys + r, m, acc[j]);
+        }
     }
 }
 
