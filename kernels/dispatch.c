@@ -102,6 +102,32 @@ const sm_kernels *sm_kernels_table(sm_isa isa)
     return &tables[isa];
 }
 
+size_t sm_x16_block_bytes(sm_type t)
+{
+    // 16 rows' codes (Q8_0: 32 bytes each; Q4_0: 16 bytes of nibbles) and their 16 fp16 scales.
+    return t == SM_TYPE_Q8_0 ? 16 * 32 + 32 : t == SM_TYPE_Q4_0 ? 16 * 16 + 32 : 0;
+}
+
+size_t sm_x16_group_bytes(sm_type t, size_t n_in)
+{
+    return n_in / 32 * sm_x16_block_bytes(t);
+}
+
+size_t sm_x16_bytes(sm_type t, size_t n_out, size_t n_in)
+{
+    return (n_out + 15) / 16 * sm_x16_group_bytes(t, n_in);
+}
+
+sm_k_matmul_fn sm_kernels_matmul_x16(const sm_kernels *kt, sm_type w)
+{
+    return w == SM_TYPE_Q8_0 ? kt->matmul_q8_0_x16 : w == SM_TYPE_Q4_0 ? kt->matmul_q4_0_x16 : NULL;
+}
+
+sm_k_pack_fn sm_kernels_pack_x16(const sm_kernels *kt, sm_type w)
+{
+    return w == SM_TYPE_Q8_0 ? kt->pack_q8_0_x16 : w == SM_TYPE_Q4_0 ? kt->pack_q4_0_x16 : NULL;
+}
+
 sm_k_matmul_fn sm_kernels_matmul(const sm_kernels *kt, sm_type w)
 {
     switch (w) {

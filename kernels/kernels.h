@@ -53,6 +53,24 @@ typedef void (*sm_k_matmul_fn)(const void *w, size_t w_stride, const void *x, si
                                float *y, size_t y_stride, size_t n_in, size_t r0, size_t r1,
                                size_t t0, size_t t1);
 
+/**
+ * Weights repacked for a table's interleaved Q8_0/Q4_0 matmul ("x16"). The layout is the
+ * table's own: rows in groups of 16, each group sm_x16_group_bytes(type, n_in) long and made
+ * of one sm_x16_block_bytes(type) record per 32-element block. A pack function writes the
+ * records of rows [0, n_out) (a last partial group padded with zero rows) from row-major
+ * weights (row r at w + r * w_stride) into @p dst, sm_x16_bytes(type, n_out, n_in) bytes,
+ * 64-byte aligned. The matmul slots take that buffer as w, sm_x16_group_bytes as w_stride and
+ * r0 a multiple of 16; otherwise the sm_k_matmul_fn contract holds, and they give the same
+ * bits as the table's matmul_q8_0 / matmul_q4_0 on the original rows. NULL in tables without
+ * such a layout.
+ */
+typedef void (*sm_k_pack_fn)(const void *w, size_t w_stride, size_t n_out, size_t n_in, void *dst);
+
+/** Bytes of one x16 block record of @p t: Q8_0 544, Q4_0 288; 0 for other types. */
+size_t sm_x16_block_bytes(sm_type t);
+size_t sm_x16_group_bytes(sm_type t, size_t n_in);
+size_t sm_x16_bytes(sm_type t, size_t n_out, size_t n_in);
+
 /** Dequantize n elements of a row of the slot's type at @p src into y[0..n). n is a multiple of
  * the type's block size. Exact: every table returns the same bits as ref (the products are of
  * an fp16 scale and small integers, rounded once, in the same order). */
@@ -167,6 +185,12 @@ typedef struct sm_kernels {
     sm_k_layernorm_fn layernorm;
     sm_k_rope_fn rope;
     sm_k_attn_fn attn;
+
+    /* Optional (NULL in tables without it): the x16 layout, see sm_k_pack_fn. */
+    sm_k_matmul_fn matmul_q8_0_x16;
+    sm_k_matmul_fn matmul_q4_0_x16;
+    sm_k_pack_fn pack_q8_0_x16;
+    sm_k_pack_fn pack_q4_0_x16;
 } sm_kernels;
 
 /** The table for this process: SM_KERNELS=ref|avx2|avx512 when set and supported, else the
@@ -194,6 +218,10 @@ sm_k_matmul_fn sm_kernels_matmul(const sm_kernels *kt, sm_type w);
  * Q8_0 products, its reference rounding for the Q4_0 path.
  */
 sm_k_quant_fn sm_kernels_quant_x(const sm_kernels *kt, sm_type w);
+
+/** The table's x16 matmul and pack function for @p w (Q8_0, Q4_0), or NULL. */
+sm_k_matmul_fn sm_kernels_matmul_x16(const sm_kernels *kt, sm_type w);
+sm_k_pack_fn sm_kernels_pack_x16(const sm_kernels *kt, sm_type w);
 
 /** The table's row dequantizer for @p t (F32 included: a copy), or NULL. */
 sm_k_dequant_fn sm_kernels_dequant(const sm_kernels *kt, sm_type t);

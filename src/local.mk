@@ -35,6 +35,8 @@ libsm_core_la_SOURCES += \
 	%D%/context.h \
 	%D%/forward.c \
 	%D%/model.c \
+	%D%/repack.c \
+	%D%/repack.h \
 	%D%/model.h \
 	%D%/ops.c \
 	%D%/ops.h \

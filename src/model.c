@@ -10,6 +10,7 @@
 #include "src/errbuf.h"
 #include "src/log.h"
 #include "src/model.h"
+#include "src/repack.h"
 #include "src/tokenizer.h"
 
 /* Tensor types the matmul kernels take (kernels.h); every other type a weight may not have. */
@@ -239,6 +240,7 @@ static sm_status load_vocab(sm_model *m, const char *path, char *err, size_t err
 
 static void model_destroy(sm_model *m)
 {
+    sm_model_repack_free(m);
     sm_vocab_free(m->vocab);
     free(m->layers);
     sm_gguf_free(m->gguf);
@@ -285,6 +287,7 @@ static sm_status load_from_bytes(sm_model *m, const char *name, sm_model **out, 
     if (st != SM_OK)
         goto fail;
     count_params(m);
+    sm_model_repack(m);
     sm_log(SM_LOG_INFO,
            "%s: %s, %zu layers, n_embd %zu, %zu/%zu heads, n_ff %zu, vocab %zu, ctx %zu, "
            "%" PRIu64 " parameters, %s",

@@ -23,6 +23,11 @@ typedef struct sm_weight {
     size_t n_in;
     size_t n_out;
     size_t row_bytes;
+    /* A copy in x16_kt's x16 layout (kernels.h), made at load (repack.c), or NULL: matmuls on
+     * that table read it instead of data. */
+    const void *x16;
+    size_t x16_stride;
+    const struct sm_kernels *x16_kt;
 } sm_weight;
 
 /* One transformer block. Vectors are F32 views (length in the comment); NULL when the

@@ -16,6 +16,7 @@
 /* Rows of a tile are a multiple of this, so the kernels' 4- and 8-row register blocks are whole
  * except at the end of a matrix. */
 #define SM_TILE_ROW_ALIGN 16
+_Static_assert(SM_TILE_ROW_ALIGN % 16 == 0, "x16 weights need tiles on groups of 16 rows");
 /* Query positions per attention task: enough to amortise the task, small enough that a long
  * prompt gives several tasks per head. */
 #define SM_ATTN_QBLOCK 32
@@ -123,6 +124,22 @@ static const void *weight_data(const sm_exec *ex, const sm_weight *w, int worker
     return base + ((const char *)w->data - ex->map);
 }
 
+/* One weight's product for a tile: its x16 copy (repack.c) when the context's table made it
+ * and the weights are not placed per node (the placed copies are of the mapping), else its
+ * rows. Both give the same bits (kernels.h); tiles start at multiples of SM_TILE_ROW_ALIGN,
+ * which the x16 layout's groups of 16 rows need. */
+static void mm_call(const sm_exec *ex, const sm_weight *w, int worker, const sm_mm *m, float *y,
+                    size_t r0, size_t r1, size_t t0, size_t t1)
+{
+    if (w->x16 && w->x16_kt == ex->kt && !ex->placed) {
+        sm_kernels_matmul_x16(ex->kt, w->type)(w->x16, w->x16_stride, m->x, m->x_stride, y,
+                                               m->y_stride, w->n_in, r0, r1, t0, t1);
+        return;
+    }
+    sm_kernels_matmul(ex->kt, w->type)(weight_data(ex, w, worker), w->row_bytes, m->x, m->x_stride,
+                                       y, m->y_stride, w->n_in, r0, r1, t0, t1);
+}
+
 static void mm_tile(const mm_job *j, size_t tile, int worker)
 {
     int e = 0;
@@ -135,12 +152,9 @@ static void mm_tile(const mm_job *j, size_t tile, int worker)
     size_t t0 = tb * SM_TILE_TOKENS;
     size_t t1 = t0 + SM_TILE_TOKENS < j->n_tok ? t0 + SM_TILE_TOKENS : j->n_tok;
     const sm_kernels *kt = j->ex->kt;
-    sm_kernels_matmul(kt, m->w->type)(weight_data(j->ex, m->w, worker), m->w->row_bytes, m->x,
-                                      m->x_stride, m->y, m->y_stride, m->w->n_in, r0, r1, t0, t1);
+    mm_call(j->ex, m->w, worker, m, m->y, r0, r1, t0, t1);
     if (m->epilogue == SM_MM_SWIGLU)
-        sm_kernels_matmul(kt, m->w2->type)(weight_data(j->ex, m->w2, worker), m->w2->row_bytes,
-                                           m->x, m->x_stride, m->y2, m->y_stride, m->w2->n_in, r0,
-                                           r1, t0, t1);
+        mm_call(j->ex, m->w2, worker, m, m->y2, r0, r1, t0, t1);
     mm_epilogue(kt, m, r0, r1, t0, t1);
 }
 

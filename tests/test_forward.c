@@ -278,6 +278,48 @@ END_TEST
 
 /* An f16 cache rounds keys and values once: the logits stay within the F16 fixture tolerance of
  * the reference. */
+/* Weights repacked at load (src/repack.c, the x16 layout) give the same logits, to the bit,
+ * as the same model loaded with SM_REPACK=0 (row-major), on the process's table; and the
+ * copies exist exactly when that table has the layout. */
+START_TEST(test_forward_repacked_equals_row_major)
+{
+    if (!have_fixtures())
+        return;
+    static const char *const names[] = {"llama-tiny-q8_0", "llama-tiny-q4_0", "gpt2-tiny-q8_0"};
+    const char *name = names[_i];
+    ref_logits r;
+    sm_model *packed = open_fixture(name, &r);
+    setenv("SM_REPACK", "0", 1);
+    sm_model *plain = load_fixture(name);
+    unsetenv("SM_REPACK");
+    const sm_kernels *kt = sm_kernels_get();
+    const sm_weight *wo = &packed->layers[0].wo;
+    int expect = sm_kernels_pack_x16(kt, wo->type) != NULL;
+    ck_assert_msg((wo->x16 != NULL) == expect, "%s: x16 copy %s on table %s", name,
+                  wo->x16 ? "made" : "missing", kt->name);
+    ck_assert_ptr_null(plain->layers[0].wo.x16);
+    sm_sched *s = sm_test_make_sched(2, SM_TOPOLOGY_SYSTEM, NULL, 0);
+    sm_context *a = make_ctx(packed, s, 1, SM_KV_F32), *b = make_ctx(plain, s, 1, SM_KV_F32);
+    size_t n = (size_t)r.n_tokens * r.n_vocab;
+    float *la = malloc(n * sizeof *la), *lb = malloc(n * sizeof *lb);
+    ck_assert_ptr_nonnull(la);
+    ck_assert_ptr_nonnull(lb);
+    eval_all(a, &r, la);
+    eval_all(b, &r, lb);
+    ck_assert_msg(!memcmp(la, lb, n * sizeof *la), "%s: repacked logits differ from row-major",
+                  name);
+    printf("# %s: x16 weights %s on %s, logits equal\n", name, expect ? "used" : "absent",
+           kt->name);
+    free(la);
+    free(lb);
+    sm_context_free(a);
+    sm_context_free(b);
+    sm_sched_free(s);
+    sm_model_free(plain);
+    close_fixture(packed, &r);
+}
+END_TEST
+
 START_TEST(test_forward_kv_f16)
 {
     if (!have_fixtures())
@@ -508,6 +550,7 @@ static Suite *forward_suite(void)
     tcase_add_loop_test(tc, test_forward_matches_fixture, 0, N_FIXTURES);
     tcase_add_loop_test(tc, test_forward_bit_identical_across_threads, 0, N_FIXTURES);
     tcase_add_loop_test(tc, test_forward_incremental_equals_batch, 0, N_FIXTURES);
+    tcase_add_loop_test(tc, test_forward_repacked_equals_row_major, 0, 3);
     tcase_add_test(tc, test_forward_kv_f16);
     tcase_add_test(tc, test_forward_eval_errors);
     tcase_add_test(tc, test_forward_context_holds_model);

@@ -196,6 +196,61 @@ START_TEST(test_kernels_matmul_split_is_bit_identical)
 }
 END_TEST
 
+/* The x16 layout (kernels.h): packed weights through the x16 matmul give exactly the bits of
+ * the same table's row-major matmul, for every n_in, 1, 2 and 13 tokens, 37 rows (a partial
+ * last group), the whole matrix and tiles starting at multiples of 16; rows outside the tile
+ * keep their sentinel. */
+START_TEST(test_kernels_matmul_x16_equals_row_major)
+{
+    const sm_kernels *kt = table_or_skip(_i);
+    if (!kt)
+        return;
+    static const sm_type types[] = {SM_TYPE_Q8_0, SM_TYPE_Q4_0};
+    static const size_t toks[] = {1, 2, 13};
+    int tested = 0;
+    for (size_t c = 0; c < 2; c++) {
+        sm_k_pack_fn pack = sm_kernels_pack_x16(kt, types[c]);
+        sm_k_matmul_fn mm = sm_kernels_matmul_x16(kt, types[c]);
+        ck_assert_msg(!pack == !mm, "%s: x16 pack and matmul come together", kt->name);
+        if (!pack)
+            continue;
+        for (size_t si = 0; si < N_SIZES; si++) {
+            for (size_t ti = 0; ti < 3; ti++) {
+                size_t n_in = mm_n_in(types[c], si), n_out = 37, n_tok = toks[ti];
+                mm_prob p;
+                mm_prob_init(&p, types[c], n_in, n_out, n_tok, 500 + si * 3 + ti);
+                size_t bytes = sm_x16_bytes(types[c], n_out, n_in);
+                ck_assert_uint_eq(bytes, 3 * sm_x16_group_bytes(types[c], n_in));
+                void *packed = kt_alloc(bytes);
+                pack(p.w, p.w_stride, n_out, n_in, packed);
+                float *a = kt_alloc(n_out * n_tok * sizeof(float));
+                float *b = kt_alloc(n_out * n_tok * sizeof(float));
+                mm_run(kt, &p, a, 0, n_out, 0, n_tok);
+                for (size_t i = 0; i < n_out * n_tok; i++)
+                    b[i] = -12345.0f;
+                size_t gs = sm_x16_group_bytes(types[c], n_in);
+                mm(packed, gs, p.x, p.x_stride, b, n_out, n_in, 16, n_out, 0, n_tok);
+                for (size_t t = 0; t < n_tok; t++)
+                    for (size_t r = 0; r < 16; r++)
+                        ck_assert_msg(b[t * n_out + r] == -12345.0f, "%s: row %zu was written",
+                                      kt->name, r);
+                mm(packed, gs, p.x, p.x_stride, b, n_out, n_in, 0, 16, 0, n_tok);
+                ck_assert_msg(!memcmp(a, b, n_out * n_tok * sizeof(float)),
+                              "%s type %d n_in %zu, %zu tokens: x16 differs from row-major",
+                              kt->name, (int)types[c], n_in, n_tok);
+                tested++;
+                free(packed);
+                free(a);
+                free(b);
+                mm_prob_free(&p);
+            }
+        }
+    }
+    if (!tested)
+        printf("# %s: no x16 layout in this table\n", kt->name);
+}
+END_TEST
+
 /* ---- element-wise ------------------------------------------------------------------------ */
 
 static void assert_close(const char *what, const sm_kernels *kt, size_t n, const float *y,
@@ -505,6 +560,7 @@ static Suite *kernels_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_kernels_matmul_matches_ref, 0, SM_ISA_COUNT);
     tcase_add_loop_test(tc, test_kernels_matmul_split_is_bit_identical, 0, SM_ISA_COUNT);
+    tcase_add_loop_test(tc, test_kernels_matmul_x16_equals_row_major, 0, SM_ISA_COUNT);
     suite_add_tcase(s, tc);
     tc = tcase_create("ops");
     tcase_add_loop_test(tc, test_kernels_binary_ops_exact, 0, SM_ISA_COUNT);
