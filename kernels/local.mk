@@ -45,7 +45,9 @@ libsm_avx512_la_SOURCES = \
 	%D%/x86/avx512/matmul_f.c \
 	%D%/x86/avx512/matmul_k_vnni.c \
 	%D%/x86/avx512/matmul_q_vnni.c \
+	%D%/x86/avx512/matmul_q_x16.c \
 	%D%/x86/avx512/ops.c \
+	%D%/x86/avx512/q_rows.h \
 	%D%/x86/avx512/simd.h
 libsm_avx512_la_CFLAGS = $(AM_CFLAGS) -mavx512f -mavx512bw -mavx512vl -mavx2 -mfma -mf16c
 

@@ -9,6 +9,7 @@ void sm_kernels_fill_avx512_matmul_f(sm_kernels *kt);
 void sm_kernels_fill_avx512_ops(sm_kernels *kt);
 /* Only on CPUs with AVX512_VNNI. */
 void sm_kernels_fill_avx512_matmul_q_vnni(sm_kernels *kt);
+void sm_kernels_fill_avx512_matmul_q_x16(sm_kernels *kt);
 void sm_kernels_fill_avx512_matmul_k_vnni(sm_kernels *kt);
 
 #endif /* SM_KERNELS_AVX512_H */

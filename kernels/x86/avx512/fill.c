@@ -14,6 +14,7 @@ void sm_kernels_fill_avx512(sm_kernels *kt, int vnni)
     sm_kernels_fill_avx512_ops(kt);
     if (vnni) {
         sm_kernels_fill_avx512_matmul_q_vnni(kt);
+        sm_kernels_fill_avx512_matmul_q_x16(kt);
         sm_kernels_fill_avx512_matmul_k_vnni(kt);
     }
 }

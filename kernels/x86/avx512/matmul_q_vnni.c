@@ -9,7 +9,10 @@
  * token serve 16 rows. The earlier layout (lanes = parts of one row's blocks) spent a
  * conversion, a permute and an FMA per 64 bytes of each row and token, and ran Q8_0 prompts
  * at 70 GFLOP/s (sm-bench --profile, 15M LLaMA shape, pp128, one thread). The transpose is
- * done once per block of 16 rows and shared by all the tokens of the tile.
+ * done once per block of 16 rows and shared by all the tokens of the tile; with one token there
+ * is nothing to share it with, so models use weights repacked at load into the x16 layout
+ * (matmul_q_x16.c, src/repack.c) and this kernel serves the rest (weights placed per NUMA
+ * node, SM_REPACK=0) with the same bits.
  *
  * vpdpbusd multiplies unsigned by signed bytes: the activations are made unsigned (x + 128,
  * a sign-bit flip, once per block and token), and the product's excess 128 * sum(w) is
@@ -25,8 +28,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "kernels/x86/avx512/simd.h"
-
 // The folder's flags leave VNNI out so that its other files run on AVX-512 CPUs without it.
 #if defined(__clang__)
 // clang ignores GCC's target pragma; its own form applies the target to every function below.
@@ -35,11 +36,7 @@
 #pragma GCC target("avx512vnni")
 #endif
 
-enum {
-    ROWS = 16,  /* rows per vector */
-    CHUNK = 8,  /* blocks transposed at a time (5 KiB of packed weights) */
-    TOKENS = 16 /* tokens per pass over a row group: their accumulators stay in registers */
-};
+#include "kernels/x86/avx512/q_rows.h"
 
 /* A block of 16 rows, transposed. */
 typedef struct wblock {
@@ -53,53 +50,6 @@ typedef struct xblock {
     uint32_t u[8];
     float d;
 } xblock;
-
-SM_AVX512_INLINE __m128i load_row16(const char *p, size_t ws, int i, int nr)
-{
-    return i < nr ? _mm_loadu_si128((const __m128i *)(const void *)(p + (size_t)i * ws))
-                  : _mm_setzero_si128();
-}
-
-/* 16 bytes (4 dwords) at p + i * ws for rows i < nr (zeros beyond), transposed: out[k] lane i
- * is dword k of row i. */
-SM_AVX512_INLINE void transpose16x4(const char *p, size_t ws, int nr, __m512i out[4])
-{
-    __m512i z[4];
-    for (int i = 0; i < 4; i++) {
-        // 128-bit lane k of z[i] holds row i + 4k.
-        z[i] = _mm512_castsi128_si512(load_row16(p, ws, i, nr));
-        z[i] = _mm512_inserti32x4(z[i], load_row16(p, ws, i + 4, nr), 1);
-        z[i] = _mm512_inserti32x4(z[i], load_row16(p, ws, i + 8, nr), 2);
-        z[i] = _mm512_inserti32x4(z[i], load_row16(p, ws, i + 12, nr), 3);
-    }
-    // A 4x4 dword transpose within each 128-bit lane: lane k then holds rows 4k..4k+3.
-    __m512i t0 = _mm512_unpacklo_epi32(z[0], z[1]), t1 = _mm512_unpackhi_epi32(z[0], z[1]);
-    __m512i t2 = _mm512_unpacklo_epi32(z[2], z[3]), t3 = _mm512_unpackhi_epi32(z[2], z[3]);
-    out[0] = _mm512_unpacklo_epi64(t0, t2);
-    out[1] = _mm512_unpackhi_epi64(t0, t2);
-    out[2] = _mm512_unpacklo_epi64(t1, t3);
-    out[3] = _mm512_unpackhi_epi64(t1, t3);
-}
-
-/* Offsets of 16 rows, the missing ones (i >= nr) on the last present row, so every load stays
- * inside the matrix; their results are masked off at the store. */
-SM_AVX512_INLINE __m512i row_offsets(size_t ws, int nr)
-{
-    __m512i i =
-        _mm512_min_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                         _mm512_set1_epi32(nr - 1));
-    return _mm512_mullo_epi32(i, _mm512_set1_epi32((int)ws));
-}
-
-/* The fp16 scales at blk + i * ws (the block header) of 16 rows, as floats; rows i >= nr get
- * 0. A gather: 16 scalar loads into an array read back as a vector stalled on store
- * forwarding. The 4 bytes read from each header stay within its block. */
-SM_AVX512_INLINE __m512 gather_d(const char *blk, size_t ws, int nr)
-{
-    __m512i v = _mm512_i32gather_epi32(row_offsets(ws, nr), (const void *)blk, 1);
-    __mmask16 m = (__mmask16)(nr >= ROWS ? 0xffff : (1u << nr) - 1);
-    return _mm512_maskz_mov_ps(m, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(v)));
-}
 
 /* Block b of rows w .. w + nr (nr <= 16), transposed into *p. */
 SM_AVX512_INLINE void pack_w(int q4, const char *w, size_t ws, int nr, size_t b, wblock *p)
@@ -272,17 +222,6 @@ SM_AVX512_INLINE void gemv_one(int q4, const char *w, size_t ws, int nr, __m512i
     *i0 = _mm512_permutex2var_epi32(v[0], even, v[1]);
 }
 
-/* The sum of a block's 32 signed codes: through the unsigned sum of x + 128. */
-SM_AVX512_INLINE int block_sum(const int8_t *qs)
-{
-    __m256i u = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)qs),
-                                 _mm256_set1_epi8(-128));
-    __m256i s = _mm256_sad_epu8(u, _mm256_setzero_si256());
-    __m128i t = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
-    t = _mm_add_epi64(t, _mm_unpackhi_epi64(t, t));
-    return (int)_mm_cvtsi128_si64(t) - 32 * 128;
-}
-
 /* Rows [r, r + nr) for one token x (nb blocks). */
 SM_AVX512_INLINE void gemv16(int q4, const char *w, size_t ws, int nr, const sm_block_q8_0 *x,
                              size_t nb, float *y)
@@ -363,203 +302,6 @@ static void matmul(int q4, const void *w, size_t ws, const void *x, size_t xs, f
     }
 }
 
-/* ---- the x16 layout (kernels.h, sm_k_pack_fn) --------------------------------------------
- *
- * Each block record of a group of 16 rows holds the transposed codes (vector k, lane i: codes
- * 4k..4k+3 of row i) and then the 16 fp16 scales. Q8_0 stores the codes unsigned (w + 128:
- * 8 vectors); Q4_0 stores the raw nibble bytes transposed (4 vectors: byte j of a block holds
- * codes j and j + 16, so vector k unpacks into codes 4k.. and 16 + 4k..). The codes are the
- * unsigned side of vpdpbusd and the token's codes the signed, broadcast side; the offset goes
- * as -off * sum(x) (off = 128, Q4_0 8). Same exact block sums, so the same bits as the
- * row-major kernel above, without its per-block transpose: a one-token product then streams
- * the weights. */
-
-static void pack_x16(int q4, const void *w, size_t ws, size_t n_out, size_t n_in, void *dst)
-{
-    const char *W = w;
-    char *o = dst;
-    size_t nb = n_in / 32, bsz = q4 ? sizeof(sm_block_q4_0) : sizeof(sm_block_q8_0);
-    for (size_t r = 0; r < n_out; r += ROWS) {
-        int nr = (int)(n_out - r < ROWS ? n_out - r : ROWS);
-        const char *rows = W + r * ws;
-        for (size_t b = 0; b < nb; b++) {
-            const char *blk = rows + b * bsz;
-            __m512i v[8];
-            int nv = q4 ? 4 : 8;
-            if (q4) {
-                transpose16x4(blk + offsetof(sm_block_q4_0, qs), ws, nr, v);
-            } else {
-                transpose16x4(blk + offsetof(sm_block_q8_0, qs), ws, nr, v);
-                transpose16x4(blk + offsetof(sm_block_q8_0, qs) + 16, ws, nr, v + 4);
-                for (int k = 0; k < 8; k++)
-                    v[k] = _mm512_xor_si512(v[k], _mm512_set1_epi8(-128));
-            }
-            for (int k = 0; k < nv; k++)
-                _mm512_storeu_si512((void *)(o + 64 * k), v[k]);
-            __m256i d = _mm512_cvtps_ph(gather_d(blk, ws, nr), _MM_FROUND_TO_NEAREST_INT);
-            _mm256_storeu_si256((__m256i *)(void *)(o + 64 * nv), d);
-            o += q4 ? 16 * 16 + 32 : 16 * 32 + 32;
-        }
-    }
-}
-
-/* A token's block for the x16 kernel: its codes as 8 dwords to broadcast, -off * sum, d. */
-typedef struct xsig {
-    uint32_t u[8];
-    int32_t bias;
-    float d;
-} xsig;
-
-SM_AVX512_INLINE void pack_xs(int q4, const sm_block_q8_0 *xb, xsig *p)
-{
-    memcpy(p->u, xb->qs, 32);
-    p->bias = -(q4 ? 8 : 128) * block_sum(xb->qs);
-    p->d = _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(xb->d)));
-}
-
-/* How far ahead of the record being read its lines are prefetched. The records of a matrix
- * are one sequential stream, and the hardware prefetcher alone kept too few lines in flight
- * for it. */
-enum { X16_PREFETCH = 8192 };
-
-/* acc[j] += one block record @p pb for tokens j < NT. */
-SM_AVX512_INLINE void x16_tokens(int q4, int NT, const char *pb, const xsig *x, size_t xstep,
-                                 __m512 *acc)
-{
-    __m512i g[8];
-    __m512 d;
-    for (int k = 0; k < (q4 ? 5 : 9); k++)
-        _mm_prefetch(pb + X16_PREFETCH + 64 * k, _MM_HINT_T0);
-    if (q4) {
-        __m512i m = _mm512_set1_epi8(0xf);
-        for (int k = 0; k < 4; k++) {
-            __m512i raw = _mm512_loadu_si512((const void *)(pb + 64 * k));
-            g[k] = _mm512_and_si512(raw, m);
-            g[k + 4] = _mm512_and_si512(_mm512_srli_epi16(raw, 4), m);
-        }
-        d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(pb + 256)));
-    } else {
-        for (int k = 0; k < 8; k++)
-            g[k] = _mm512_loadu_si512((const void *)(pb + 64 * k));
-        d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(pb + 512)));
-    }
-    __m512i s0[4], s1[4];
-#pragma GCC unroll 4
-    for (int j = 0; j < NT; j++) {
-        s0[j] = _mm512_set1_epi32(x[j * xstep].bias);
-        s1[j] = _mm512_setzero_si512();
-    }
-#pragma GCC unroll 4
-    for (int k = 0; k < 8; k += 2) {
-#pragma GCC unroll 4
-        for (int j = 0; j < NT; j++) {
-            const xsig *xj = x + j * xstep;
-            s0[j] = _mm512_dpbusd_epi32(s0[j], g[k], _mm512_set1_epi32((int)xj->u[k]));
-            s1[j] = _mm512_dpbusd_epi32(s1[j], g[k + 1], _mm512_set1_epi32((int)xj->u[k + 1]));
-        }
-    }
-#pragma GCC unroll 4
-    for (int j = 0; j < NT; j++) {
-        __m512 sc = _mm512_mul_ps(d, _mm512_set1_ps(x[j * xstep].d));
-        __m512 v = _mm512_cvtepi32_ps(_mm512_add_epi32(s0[j], s1[j]));
-        acc[j] = _mm512_fmadd_ps(v, sc, acc[j]);
-    }
-}
-
-/* Tokens [0, nt) over cb records from @p pb: xs[j * xstride + b] is token j's block b. */
-SM_AVX512_INLINE void x16_chunk(int q4, const char *pb, size_t rec, int cb, const xsig *xs,
-                                size_t xstride, int nt, __m512 *acc)
-{
-    int j = 0;
-    for (; j + 4 <= nt; j += 4)
-        for (int b = 0; b < cb; b++)
-            x16_tokens(q4, 4, pb + (size_t)b * rec, xs + j * xstride + b, xstride, acc + j);
-    switch (nt - j) {
-    case 3:
-        for (int b = 0; b < cb; b++)
-            x16_tokens(q4, 3, pb + (size_t)b * rec, xs + j * xstride + b, xstride, acc + j);
-        break;
-    case 2:
-        for (int b = 0; b < cb; b++)
-            x16_tokens(q4, 2, pb + (size_t)b * rec, xs + j * xstride + b, xstride, acc + j);
-        break;
-    case 1:
-        for (int b = 0; b < cb; b++)
-            x16_tokens(q4, 1, pb + (size_t)b * rec, xs + j * xstride + b, xstride, acc + j);
-        break;
-    default:
-        break;
-    }
-}
-
-/* Prepared token blocks kept at once (20 KiB of stack): the tokens' blocks are prepared once
- * for all row groups of a span of blocks, not once per group (for one token that preparation
- * cost as much as the products). Between spans the accumulators wait in y: storing and
- * reloading a float changes nothing. */
-enum { XS = 512 };
-
-static void matmul_x16(int q4, const void *w, size_t gs, const void *x, size_t xs, float *y,
-                       size_t ys, size_t n_in, size_t r0, size_t r1, size_t t0, size_t t1)
-{
-    const char *W = w, *X = x;
-    size_t nb = n_in / 32, rec = q4 ? 16 * 16 + 32 : 16 * 32 + 32;
-    xsig xp[XS];
-    for (size_t tc = t0; tc < t1; tc += TOKENS) {
-        int nt = (int)(t1 - tc < TOKENS ? t1 - tc : TOKENS);
-        size_t span = XS / (size_t)nt;
-        for (size_t bs = 0; bs < nb; bs += span) {
-            size_t be = bs + span < nb ? bs + span : nb;
-            for (int j = 0; j < nt; j++) {
-                const sm_block_q8_0 *xb =
-                    (const sm_block_q8_0 *)(const void *)(X + (tc + (size_t)j) * xs);
-                for (size_t b = bs; b < be; b++)
-                    pack_xs(q4, xb + b, &xp[(size_t)j * span + (b - bs)]);
-            }
-            for (size_t r = r0; r < r1; r += ROWS) {
-                int nr = (int)(r1 - r < ROWS ? r1 - r : ROWS);
-                __mmask16 m = (__mmask16)(nr == ROWS ? 0xffff : (1u << nr) - 1);
-                const char *grp = W + r / ROWS * gs;
-                __m512 acc[TOKENS];
-                for (int j = 0; j < nt; j++)
-                    acc[j] = bs == 0 ? _mm512_setzero_ps()
-                                     : _mm512_maskz_loadu_ps(m, y + (tc + (size_t)j) * ys + r);
-                for (size_t bc = bs; bc < be; bc += CHUNK) {
-                    int cb = (int)(be - bc < CHUNK ? be - bc : CHUNK);
-                    x16_chunk(q4, grp + bc * rec, rec, cb, xp + (bc - bs), span, nt, acc);
-                }
-                for (int j = 0; j < nt; j++)
-                    _mm512_mask_storeu_ps(y + (tc + (size_t)j) * ys + r, m, acc[j]);
-            }
-        }
-    }
-}
-
-static void sm_k_matmul_q8_0_x16_avx512vnni(const void *w, size_t w_stride, const void *x,
-                                            size_t x_stride, float *y, size_t y_stride, size_t n_in,
-                                            size_t r0, size_t r1, size_t t0, size_t t1)
-{
-    matmul_x16(0, w, w_stride, x, x_stride, y, y_stride, n_in, r0, r1, t0, t1);
-}
-
-static void sm_k_matmul_q4_0_x16_avx512vnni(const void *w, size_t w_stride, const void *x,
-                                            size_t x_stride, float *y, size_t y_stride, size_t n_in,
-                                            size_t r0, size_t r1, size_t t0, size_t t1)
-{
-    matmul_x16(1, w, w_stride, x, x_stride, y, y_stride, n_in, r0, r1, t0, t1);
-}
-
-static void sm_k_pack_q8_0_x16_avx512vnni(const void *w, size_t w_stride, size_t n_out, size_t n_in,
-                                          void *dst)
-{
-    pack_x16(0, w, w_stride, n_out, n_in, dst);
-}
-
-static void sm_k_pack_q4_0_x16_avx512vnni(const void *w, size_t w_stride, size_t n_out, size_t n_in,
-                                          void *dst)
-{
-    pack_x16(1, w, w_stride, n_out, n_in, dst);
-}
-
 static void sm_k_matmul_q8_0_avx512vnni(const void *w, size_t w_stride, const void *x,
                                         size_t x_stride, float *y, size_t y_stride, size_t n_in,
                                         size_t r0, size_t r1, size_t t0, size_t t1)
@@ -578,10 +320,6 @@ void sm_kernels_fill_avx512_matmul_q_vnni(sm_kernels *kt)
 {
     kt->matmul_q8_0 = sm_k_matmul_q8_0_avx512vnni;
     kt->matmul_q4_0 = sm_k_matmul_q4_0_avx512vnni;
-    kt->matmul_q8_0_x16 = sm_k_matmul_q8_0_x16_avx512vnni;
-    kt->matmul_q4_0_x16 = sm_k_matmul_q4_0_x16_avx512vnni;
-    kt->pack_q8_0_x16 = sm_k_pack_q8_0_x16_avx512vnni;
-    kt->pack_q4_0_x16 = sm_k_pack_q4_0_x16_avx512vnni;
 }
 
 #if defined(__clang__)
