@@ -68,13 +68,23 @@ SM_AVX2_INLINE void tile(int q4, int NR, int NT, const char *w, size_t ws, const
 enum { GEMM_NT = 8, GEMV_NR = 2, GEMV_NB = 8 };
 
 /* The fp16 scales of c <= 8 blocks 'stride' bytes apart (0 for the missing ones) as floats. */
+SM_AVX2_INLINE int d_or_0(const char *p, size_t stride, size_t c, size_t k)
+{
+    return k < c ? *(const uint16_t *)(const void *)(p + k * stride) : 0;
+}
+
+/* The lane of pinsrw is an immediate: clang wants it constant before unrolling, so the eight
+ * are spelled out. */
 SM_AVX2_INLINE __m256 load_d8(const char *p, size_t stride, size_t c)
 {
-    __m128i h = _mm_setzero_si128();
-#pragma GCC unroll 8
-    for (size_t k = 0; k < GEMV_NB; k++)
-        if (k < c)
-            h = _mm_insert_epi16(h, *(const uint16_t *)(p + k * stride), (int)k);
+    __m128i h = _mm_cvtsi32_si128(d_or_0(p, stride, c, 0));
+    h = _mm_insert_epi16(h, d_or_0(p, stride, c, 1), 1);
+    h = _mm_insert_epi16(h, d_or_0(p, stride, c, 2), 2);
+    h = _mm_insert_epi16(h, d_or_0(p, stride, c, 3), 3);
+    h = _mm_insert_epi16(h, d_or_0(p, stride, c, 4), 4);
+    h = _mm_insert_epi16(h, d_or_0(p, stride, c, 5), 5);
+    h = _mm_insert_epi16(h, d_or_0(p, stride, c, 6), 6);
+    h = _mm_insert_epi16(h, d_or_0(p, stride, c, 7), 7);
     return _mm256_cvtph_ps(h);
 }
 

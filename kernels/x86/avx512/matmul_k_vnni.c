@@ -242,6 +242,22 @@ SM_AVX512_INLINE float mins_sum(__m512 a, int i)
 }
 
 /* Rows r.. r+nr (1 or 4) by tokens t.. t+NT (constants at each call). */
+/* 128-bit lane @p i of v in all four lanes. vshufi32x4's selector is an immediate, which clang
+ * wants constant before the row loop is unrolled, hence one case per lane. */
+SM_AVX512_INLINE __m512i lane128(__m512i v, int i)
+{
+    switch (i) {
+    case 0:
+        return _mm512_shuffle_i32x4(v, v, 0x00);
+    case 1:
+        return _mm512_shuffle_i32x4(v, v, 0x55);
+    case 2:
+        return _mm512_shuffle_i32x4(v, v, 0xaa);
+    default:
+        return _mm512_shuffle_i32x4(v, v, 0xff);
+    }
+}
+
 SM_AVX512_INLINE void tile(int q6, int nr, int NT, const char *w, size_t ws, const char *x,
                            size_t xs, float *y, size_t ys, size_t nb)
 {
@@ -302,7 +318,7 @@ SM_AVX512_INLINE void tile(int q6, int nr, int NT, const char *w, size_t ws, con
                 sa = _mm512_permutexvar_epi16(i % 2 ? ia1 : ia0, wv);
                 sb = _mm512_permutexvar_epi16(i % 2 ? ib1 : ib0, wv);
             } else { // vpshufb within the row's lane: 1 uop where vpermw takes 2
-                __m512i r = _mm512_shuffle_i32x4(h.dec, h.dec, 0x55 * i);
+                __m512i r = lane128(h.dec, i);
                 sa = _mm512_shuffle_epi8(r, ca);
                 sb = _mm512_shuffle_epi8(r, cb);
             }
