@@ -48,4 +48,35 @@ static inline void raw_text(raw *r, const char *s)
     r->n += strlen(s);
 }
 
+/* Patches of a whole written file (b, *n bytes), the arg of a bad-file case: */
+
+/* the version field (bytes 4-7) set to arg; */
+static inline void raw_patch_version(uint8_t *b, size_t *n, uint64_t arg)
+{
+    (void)n;
+    le_put(b + 4, arg, 4);
+}
+
+/* the magic replaced by ggml's older "GGML"; */
+static inline void raw_patch_magic(uint8_t *b, size_t *n, uint64_t arg)
+{
+    (void)n;
+    (void)arg;
+    memcpy(b, "GGML", 4);
+}
+
+/* the file cut to arg bytes; */
+static inline void raw_patch_cut_to(uint8_t *b, size_t *n, uint64_t arg)
+{
+    (void)b;
+    *n = (size_t)arg;
+}
+
+/* its last arg bytes dropped. */
+static inline void raw_patch_drop_last(uint8_t *b, size_t *n, uint64_t arg)
+{
+    (void)b;
+    *n -= arg;
+}
+
 #endif /* SM_TEST_RAW_H */

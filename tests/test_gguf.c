@@ -769,32 +769,6 @@ static void build_offsets(sm_gw *w, uint64_t arg)
     add_data(w, arg == 5 ? 96 : 192);
 }
 
-static void patch_version(uint8_t *b, size_t *n, uint64_t arg)
-{
-    (void)n;
-    le_put(b + 4, arg, 4);
-}
-
-static void patch_magic(uint8_t *b, size_t *n, uint64_t arg)
-{
-    (void)n;
-    (void)arg;
-    memcpy(b, "GGML", 4);
-}
-
-static void patch_cut_to(uint8_t *b, size_t *n, uint64_t arg)
-{
-    (void)b;
-    *n = (size_t)arg;
-}
-
-static void patch_drop_last(uint8_t *b, size_t *n, uint64_t arg)
-{
-    (void)b;
-    (void)arg;
-    *n -= 1;
-}
-
 typedef struct bad_case {
     const char *name;
     void (*build)(sm_gw *w, uint64_t arg);
@@ -898,16 +872,16 @@ static const bad_case bad_cases[] = {
     {"tensors out of order", build_offsets, NULL, 3, F, "'t0'", "offset 64"},
     {"offset + size wraps", build_offsets, NULL, 4, F, "'t0'", "18446744073709551584"},
     {"tensor data past the end", build_offsets, NULL, 5, F, "'t1'", "[64, 128)"},
-    {"file truncated by 1 byte", build_valid, patch_drop_last, 0, F, "'w'", "[0, 64)"},
+    {"file truncated by 1 byte", build_valid, raw_patch_drop_last, 1, F, "'w'", "[0, 64)"},
     /* row 13: header */
-    {"version 0", build_valid, patch_version, 0, F, "version 0", "byte 4"},
-    {"version 1", build_valid, patch_version, 1, F, "version 1", "v1"},
-    {"version 4", build_valid, patch_version, 4, U, "version 4", "v3"},
-    {"version 0x03000000 (big-endian)", build_valid, patch_version, 0x03000000u, F,
+    {"version 0", build_valid, raw_patch_version, 0, F, "version 0", "byte 4"},
+    {"version 1", build_valid, raw_patch_version, 1, F, "version 1", "v1"},
+    {"version 4", build_valid, raw_patch_version, 4, U, "version 4", "v3"},
+    {"version 0x03000000 (big-endian)", build_valid, raw_patch_version, 0x03000000u, F,
      "version 50331648", "big-endian"},
-    {"bad magic", build_valid, patch_magic, 0, F, "magic", "47 47 4d 4c"},
-    {"file of 23 bytes", build_valid, patch_cut_to, 23, F, "header", "23 bytes"},
-    {"file of 0 bytes", build_valid, patch_cut_to, 0, F, "header", "0 bytes"},
+    {"bad magic", build_valid, raw_patch_magic, 0, F, "magic", "47 47 4d 4c"},
+    {"file of 23 bytes", build_valid, raw_patch_cut_to, 23, F, "header", "23 bytes"},
+    {"file of 0 bytes", build_valid, raw_patch_cut_to, 0, F, "header", "0 bytes"},
 };
 
 #undef F

@@ -650,31 +650,6 @@ static void b_empty(sm_gw *w, uint64_t arg)
     (void)arg;
 }
 
-static void p_version(uint8_t *b, size_t *n, uint64_t arg)
-{
-    (void)n;
-    le_put(b + 4, arg, 4);
-}
-
-static void p_magic(uint8_t *b, size_t *n, uint64_t arg)
-{
-    (void)n;
-    (void)arg;
-    memcpy(b, "GGML", 4);
-}
-
-static void p_cut_to(uint8_t *b, size_t *n, uint64_t arg)
-{
-    (void)b;
-    *n = (size_t)arg;
-}
-
-static void p_drop_last(uint8_t *b, size_t *n, uint64_t arg)
-{
-    (void)b;
-    *n -= arg;
-}
-
 /* ---- rows 14-18: the tokenizer --------------------------------------------------------------
  */
 
@@ -1791,19 +1766,19 @@ static const mcase cases[] = {
               F, "'next'", "overlaps the previous tensor, which ends at 96"),
     FILE_CASE(12, "last tensor's data past the end", b_tensor_past_end, NULL, 0, F, "'big'",
               "file truncated?"),
-    FILE_CASE(12, "file truncated by 1 byte", b_base, p_drop_last, 1, F, "'output.weight'",
+    FILE_CASE(12, "file truncated by 1 byte", b_base, raw_patch_drop_last, 1, F, "'output.weight'",
               "file truncated?"),
     /* row 13: header */
-    FILE_CASE(13, "version 0", b_base, p_version, 0, F, "version 0", "byte 4"),
-    FILE_CASE(13, "version 1", b_base, p_version, 1, F, "version 1", "v1 is obsolete"),
-    FILE_CASE(13, "version 4", b_base, p_version, 4, U, "version 4", "newer than GGUF v3"),
-    FILE_CASE(13, "version 0x03000000 (big-endian)", b_base, p_version, 0x03000000u, F,
+    FILE_CASE(13, "version 0", b_base, raw_patch_version, 0, F, "version 0", "byte 4"),
+    FILE_CASE(13, "version 1", b_base, raw_patch_version, 1, F, "version 1", "v1 is obsolete"),
+    FILE_CASE(13, "version 4", b_base, raw_patch_version, 4, U, "version 4", "newer than GGUF v3"),
+    FILE_CASE(13, "version 0x03000000 (big-endian)", b_base, raw_patch_version, 0x03000000u, F,
               "version 50331648", "big-endian"),
-    FILE_CASE(13, "bad magic", b_base, p_magic, 0, F, "magic", "47 47 4d 4c"),
-    FILE_CASE(13, "file of 23 bytes", b_base, p_cut_to, 23, F, "header",
+    FILE_CASE(13, "bad magic", b_base, raw_patch_magic, 0, F, "magic", "47 47 4d 4c"),
+    FILE_CASE(13, "file of 23 bytes", b_base, raw_patch_cut_to, 23, F, "header",
               "file is 23 bytes, shorter than the 24-byte GGUF header"),
-    FILE_CASE(13, "file of 1 byte", b_base, p_cut_to, 1, F, "header", "file is 1 bytes"),
-    FILE_CASE(13, "file of 0 bytes", b_base, p_cut_to, 0, SM_E_IO, "empty", "0 bytes"),
+    FILE_CASE(13, "file of 1 byte", b_base, raw_patch_cut_to, 1, F, "header", "file is 1 bytes"),
+    FILE_CASE(13, "file of 0 bytes", b_base, raw_patch_cut_to, 0, SM_E_IO, "empty", "0 bytes"),
     FILE_CASE(13, "0 tensors and 0 kv", b_empty, NULL, 0, F, "general.architecture", "is missing"),
     /* row 14: tokenizer array lengths */
     FILE_CASE(14, "scores shorter than tokens", b_tok_lengths, NULL, 0, F, "tokenizer.ggml.scores",
